@@ -1,0 +1,180 @@
+"""Benchmark: our Dawid-Skene and alpha against crowd-kit and the krippendorff package.
+
+Run:  .venv/bin/python benchmarks/aggregation.py [--answers N] [--no-crowdkit]
+
+Synthetic data: tasks × overlap 5, workers with accuracies drawn from Beta(6, 2) (mean 0.75)
+plus 10% spammers at chance level; a wrong answer is a uniformly random other label. Each
+worker answers distinct tasks of a task (no repeats), chosen uniformly.
+
+Times come from a plain run; peak memory from a second, separate run under tracemalloc (numpy
+and pandas register their buffers with it), so tracing overhead never inflates the times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from quality.aggregation import DawidSkene
+from quality.agreement import alpha
+from quality.answers import AnswerSet
+
+OVERLAP = 5
+TASKS_PER_WORKER = 500  # 1,000,000 answers → 2,000 workers
+N_ITER, TOL = 100, 1e-5
+
+
+def synthetic(
+    n_answers: int, n_classes: int, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(task, worker, label, truth) with `overlap` answers per task by distinct workers."""
+    rng = np.random.default_rng(seed)
+    n_tasks = max(n_answers // OVERLAP, 1)
+    n_workers = max(n_tasks * OVERLAP // TASKS_PER_WORKER, OVERLAP)
+    accuracy = rng.beta(6, 2, n_workers)
+    spammers = rng.random(n_workers) < 0.1
+    accuracy[spammers] = 1.0 / n_classes
+    truth = rng.integers(0, n_classes, n_tasks)
+    # Distinct workers per task: a random offset walk modulo n_workers never repeats within
+    # a task as long as OVERLAP <= n_workers.
+    start = rng.integers(0, n_workers, n_tasks)
+    steps = np.arange(OVERLAP) * max(n_workers // OVERLAP, 1)
+    worker = ((start[:, None] + steps[None, :]) % n_workers).ravel()
+    task = np.repeat(np.arange(n_tasks), OVERLAP)
+    right = rng.random(len(task)) < accuracy[worker]
+    wrong = (truth[task] + rng.integers(1, n_classes, len(task))) % n_classes
+    label = np.where(right, truth[task], wrong)
+    return task, worker, label, truth
+
+
+class Meter:
+    """Wall time (untraced run) and tracemalloc peak (second run) of one call."""
+
+    kind = "tracemalloc peak, separate run"
+
+    def run(self, fn: Callable[[], Any]) -> tuple[Any, float, float]:
+        """(result of the timed run, seconds, MiB)."""
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - start
+        gc.collect()
+        tracemalloc.start()
+        fn()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return result, seconds, peak / 2**20
+
+
+def _crowdkit() -> Any | None:
+    try:
+        import pandas as pd
+        from crowdkit.aggregation import DawidSkene as CrowdKitDawidSkene
+    except ImportError:
+        return None
+    return pd, CrowdKitDawidSkene
+
+
+def _value_counts(answers: AnswerSet) -> np.ndarray:
+    """Dense units × values counts, the input the krippendorff package wants."""
+    flat = np.bincount(
+        answers.task * answers.n_labels + answers.label,
+        minlength=answers.n_tasks * answers.n_labels,
+    )
+    return flat.reshape(answers.n_tasks, answers.n_labels)
+
+
+def bench(n_answers: int, classes: list[int], use_crowdkit: bool = True) -> list[str]:
+    """Run every measurement and return the printed table lines."""
+    meter = Meter()
+    crowdkit = _crowdkit() if use_crowdkit else None
+    lines = [
+        f"answers={n_answers:,}  overlap={OVERLAP}  n_iter={N_ITER} tol={TOL}  "
+        f"memory = {meter.kind}",
+    ]
+    if use_crowdkit and crowdkit is None:
+        lines.append("crowd-kit not installed: its rows are skipped")
+    header = (
+        f"{'classes':>7}  {'method':<22} {'seconds':>8} {'MiB':>8} {'iters':>5} "
+        f"{'same labels':>11} {'accuracy':>8}  note"
+    )
+    lines += [header, "-" * len(header)]
+    for n_classes in classes:
+        task, worker, label, truth = synthetic(n_answers, n_classes)
+        answers, code_seconds, code_mib = meter.run(
+            lambda t=task, w=worker, y=label, c=n_classes: AnswerSet.from_columns(
+                t, w, y, label_values=range(c)
+            )
+        )
+        lines.append(
+            f"{n_classes:>7}  {'essaim AnswerSet coding':<22} {code_seconds:>8.2f} "
+            f"{code_mib:>8.0f} {'':>5} {'':>11} {'':>8}  from_columns, once per dataset"
+        )
+        ours, seconds, mib = meter.run(lambda a=answers: DawidSkene(N_ITER, TOL).fit(a))
+        our_labels = answers.label_values[ours.labels_]
+        truth_by_code = truth[answers.task_ids]
+        lines.append(
+            f"{n_classes:>7}  {'essaim DawidSkene':<22} {seconds:>8.2f} {mib:>8.0f} "
+            f"{ours.n_iter_:>5} {'':>11} {np.mean(our_labels == truth_by_code):>8.4f}"
+        )
+        if crowdkit is not None:
+            pd, crowdkit_ds = crowdkit
+            frame = pd.DataFrame({"task": task, "worker": worker, "label": label})
+            model, ck_seconds, ck_mib = meter.run(
+                lambda f=frame, m=crowdkit_ds: m(n_iter=N_ITER, tol=TOL).fit(f)
+            )
+            ck_labels = model.labels_.reindex(answers.task_ids).to_numpy()
+            same = np.mean(ck_labels == our_labels)
+            lines.append(
+                f"{n_classes:>7}  {'crowd-kit DawidSkene':<22} {ck_seconds:>8.2f} "
+                f"{ck_mib:>8.0f} {len(model.loss_history_):>5} {same:>11.4%} "
+                f"{np.mean(ck_labels == truth_by_code):>8.4f}  "
+                f"essaim {ck_seconds / seconds:.1f}x faster "
+                f"({ck_seconds / (seconds + code_seconds):.1f}x with coding)"
+            )
+        value, a_seconds, a_mib = meter.run(lambda a=answers: alpha(a))
+        lines.append(
+            f"{n_classes:>7}  {'essaim alpha':<22} {a_seconds:>8.2f} {a_mib:>8.0f} "
+            f"{'':>5} {'':>11} {'':>8}  alpha={value:.6f}"
+        )
+        try:
+            import krippendorff
+        except ImportError:
+            lines.append("krippendorff not installed: its row is skipped")
+            continue
+        counts = _value_counts(answers)
+        package, k_seconds, k_mib = meter.run(
+            lambda c=counts: krippendorff.alpha(value_counts=c, level_of_measurement="nominal")
+        )
+        lines.append(
+            f"{n_classes:>7}  {'krippendorff.alpha':<22} {k_seconds:>8.2f} {k_mib:>8.0f} "
+            f"{'':>5} {'':>11} {'':>8}  alpha={package:.6f} "
+            f"equal={bool(np.isclose(value, package, rtol=0, atol=1e-9))}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> list[str]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=1_000_000, help="answers per run")
+    parser.add_argument("--classes", type=int, nargs="+", default=[4, 20])
+    parser.add_argument("--no-crowdkit", action="store_true", help="skip crowd-kit rows")
+    args = parser.parse_args(argv)
+    lines = bench(args.answers, args.classes, use_crowdkit=not args.no_crowdkit)
+    for line in lines:
+        print(line, flush=True)
+    return lines
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Chat adapters (Telegram, Discord, console) over the engine's services. No business logic."""

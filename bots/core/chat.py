@@ -1,0 +1,62 @@
+"""`Chat`: every use case an adapter needs, and the dispatch of a pressed button.
+
+An adapter builds one ``Chat(essaim)`` at start-up, turns each platform event into a `User`
+and a method call (in a worker thread: the services are synchronous), and turns the returned
+`Reply` into platform messages. See the module docstrings of the mixins for each group.
+"""
+
+from __future__ import annotations
+
+from bots.core import payload as p
+from bots.core.account import Account
+from bots.core.base import User, polite
+from bots.core.replies import Reply, msg
+from bots.core.requesting import Requesting
+from bots.core.reviewing import Reviewing
+
+
+class Chat(Account, Requesting, Reviewing):
+    """Contributors' (`Contributing`, `Account`), requesters' and moderators' use cases."""
+
+    def press(self, user: User, data: str | None, *, seconds: float | None = None) -> Reply:
+        """A pressed button: parse its payload strictly and run what it asks for."""
+        payload = p.parse(data)
+        match payload:
+            case p.Answer(assignment_id, choice):
+                return self.answer(user, assignment_id, choice, seconds=seconds)
+            case p.AnswerIndex(assignment_id, index):
+                return self.answer_index(user, assignment_id, index)
+            case p.MultiToggle(assignment_id, mask):
+                return self.toggle(user, assignment_id, mask)
+            case p.MultiSubmit(assignment_id, mask):
+                return self.submit_multi(user, assignment_id, mask)
+            case p.Skip(assignment_id):
+                return self.skip(user, assignment_id)
+            case p.Report(assignment_id):
+                return self.report(user, assignment_id)
+            case p.WriteAnswer(assignment_id):
+                return self.write(user, assignment_id)
+            case p.Next():
+                return self.next(user)
+            case p.ReviewPick(task_id, index):
+                return self.review_pick(user, task_id, index)
+            case p.ReviewDiscard(task_id):
+                return self.review_discard(user, task_id)
+            case p.ReviewWrite(task_id):
+                return self.review_write_prompt(user, task_id)
+            case p.ForgetConfirm():
+                return self.forget_confirm(user)
+            case p.ForgetCancel():
+                return self.forget_cancel(user)
+            case p.Language(code):
+                return self.set_language(user, code)
+        return self.bad_button(user)
+
+    @polite
+    def bad_button(self, user: User) -> Reply:
+        """A payload that is not ours (forged, or from an old version): refuse, change nothing."""
+        lang = self.language_of(user)
+        return Reply(lang, toast=msg("error.bad_button"))
+
+
+__all__ = ["Chat", "Reply", "User"]

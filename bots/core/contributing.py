@@ -1,0 +1,215 @@
+"""Contributors' use cases: get a task, answer it, skip it, report it.
+
+Every reply is built from what the services return; nothing is remembered between calls,
+so a button pressed after a restart (or on another bot process) works the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bots.core.base import ChatBase, Speaker, User, polite
+from bots.core.i18n import has_key, pick_language
+from bots.core.payload import TextRef, text_ref
+from bots.core.render import choice_at, render_task, reply_prompt, selected_values, value_text
+from bots.core.replies import Msg, Notice, Reply, ReplyPrompt, msg
+from engine import services
+from engine.services.dto import NextTask, SubmitResult, TaskOffer
+
+
+def next_lines(nxt: NextTask) -> tuple[Msg, ...]:
+    """Why there is no task to show (nothing to say when there is one)."""
+    slug = nxt.project_slug or ""
+    if nxt.status == "task":
+        return ()
+    if nxt.status == "none":
+        return (msg("next.none", project=slug) if slug else msg("next.none_anywhere"),)
+    return (msg(f"next.{nxt.status}", project=slug),)
+
+
+def _params(params: dict[str, Any]) -> dict[str, Any]:
+    """Error parameters as text (a list of choices becomes "a, b, c")."""
+    return {
+        k: ", ".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in params.items()
+    }
+
+
+class Contributing(ChatBase):
+    # --- getting a task ------------------------------------------------------------------
+
+    @polite
+    def next(self, user: User, project: str | None = None) -> Reply:
+        """The contributor's current task (the same one until answered), or why there is none."""
+        who = self.speaker(user)
+        nxt = services.next_task(self.db, who.id, project)
+        return self._with_next(who, nxt)
+
+    def _with_next(self, who: Speaker, nxt: NextTask | None, **fields: Any) -> Reply:
+        lines = tuple(fields.pop("lines", ()))
+        if nxt is not None:
+            lines += next_lines(nxt)
+        task = render_task(nxt.offer) if nxt is not None and nxt.offer is not None else None
+        return Reply(who.lang, lines=lines, task=task, **fields)
+
+    def _offer_of(self, who: Speaker, assignment_id: int) -> TaskOffer | None:
+        """The task of a live assignment of this contributor, to resolve an index or a mask."""
+        return services.offer_of(self.db, who.id, assignment_id)
+
+    # --- answering -----------------------------------------------------------------------
+
+    @polite
+    def answer(
+        self, user: User, assignment_id: int, raw: str | list[str], *, seconds: float | None = None
+    ) -> Reply:
+        """Submit a pressed choice or a typed text; the services check that it is theirs."""
+        who = self.speaker(user)
+        return self._submit(who, assignment_id, raw, seconds)
+
+    @polite
+    def answer_index(self, user: User, assignment_id: int, index: int) -> Reply:
+        """A choice given by its position (its value was too long for the button)."""
+        who = self.speaker(user)
+        offer = self._offer_of(who, assignment_id)
+        choice = choice_at(offer.prompt, index) if offer is not None else None
+        # Without the task, submit nothing: the services still say unknown/not yours/expired.
+        return self._submit(who, assignment_id, choice.value if choice else "", None)
+
+    @polite
+    def toggle(self, user: User, assignment_id: int, mask: int) -> Reply:
+        """Redraw a multi-choice task with ``mask`` selected; nothing is stored yet."""
+        who = self.speaker(user)
+        offer = self._offer_of(who, assignment_id)
+        if offer is None:
+            return Reply(who.lang, toast=msg("answer.gone"))
+        return Reply(who.lang, task=render_task(offer, selected=mask), task_in_place=True)
+
+    @polite
+    def submit_multi(self, user: User, assignment_id: int, mask: int) -> Reply:
+        """Submit the selection of a multi-choice task."""
+        who = self.speaker(user)
+        offer = self._offer_of(who, assignment_id)
+        values = selected_values(offer.prompt, mask) if offer is not None else []
+        return self._submit(who, assignment_id, values, None)
+
+    def _submit(
+        self, who: Speaker, assignment_id: int, raw: str | list[str], seconds: float | None
+    ) -> Reply:
+        result = self.essaim.submit_answer(who.id, assignment_id, raw, seconds=seconds)
+        return self.outcome(who, assignment_id, result)
+
+    def outcome(self, who: Speaker, assignment_id: int, result: SubmitResult) -> Reply:
+        """What the contributor sees after submitting: the answer, feedback, the next task.
+
+        Every status has its own short text (``submit.<status>``) for the button's toast.
+        """
+        status = result.status
+        toast = msg(f"submit.{status}", points=result.points)
+        answered = msg("answer.accepted", answer=value_text(result.value))
+        if status == "accepted":
+            edit = [answered]
+            if result.feedback is not None:
+                edit.append(
+                    msg("feedback.correct")
+                    if result.feedback.correct
+                    else msg("feedback.wrong", expected=value_text(result.feedback.expected))
+                )
+            return self._with_next(
+                who, result.next, toast=toast, edit=tuple(edit), notices=self._notices(result)
+            )
+        if status == "duplicate":  # a double tap: the first press already showed the next task
+            return Reply(who.lang, toast=toast, edit=(answered,))
+        if status == "expired":
+            return self._with_next(who, result.next, toast=toast, edit=(toast,))
+        if status == "invalid":
+            key = f"invalid.{result.error_code}"
+            if not has_key(key):  # a code newer than the catalogs: the English detail
+                key = "invalid.unknown"
+            line = msg(key, detail=result.error_message or "", **_params(result.error_params))
+            return Reply(who.lang, toast=line, lines=(line,), prompt=self._again(assignment_id))
+        if status == "suspended":
+            return Reply(who.lang, toast=toast, lines=(msg("next.suspended", project=""),))
+        return Reply(who.lang, toast=toast, lines=(toast,))  # not_yours, unknown: nothing stored
+
+    def _again(self, assignment_id: int) -> ReplyPrompt:
+        target = TextRef("answer", assignment_id)
+        return ReplyPrompt(msg("prompt.again"), text_ref(target), target)
+
+    def _notices(self, result: SubmitResult) -> tuple[Notice, ...]:
+        """Tell the uploaders of the batches this answer completed."""
+        notices = []
+        default = self.essaim.settings.default_language
+        for batch_id in result.completed_batches:
+            notice = services.batch_notice(self.db, batch_id)
+            report = notice.report
+            line = msg(
+                "batch.complete",
+                project=report.project_slug,
+                filename=report.filename,
+                items=report.n_items,
+                batch=report.batch_id,
+            )
+            lang = pick_language(notice.language, None, default)
+            notices += [
+                Notice(platform, external_id, lang, (line,))
+                for platform, external_id in notice.recipients
+            ]
+        return tuple(notices)
+
+    # --- giving a task back --------------------------------------------------------------
+
+    @polite
+    def skip(self, user: User, assignment_id: int) -> Reply:
+        """Give the task back (never offered again to this contributor) and show the next."""
+        who = self.speaker(user)
+        nxt = services.skip_task(self.db, who.id, assignment_id)
+        return self._with_next(who, nxt, edit=(msg("skip.done"),))
+
+    @polite
+    def report(self, user: User, assignment_id: int, reason: str = "") -> Reply:
+        """Report a problem with the task: moderators see it, the contributor moves on."""
+        who = self.speaker(user)
+        nxt = services.report_task(self.db, who.id, assignment_id, reason)
+        return self._with_next(who, nxt, edit=(msg("report.done"),))
+
+    @polite
+    def write(self, user: User, assignment_id: int) -> Reply:
+        """Ask again for the text answer of a task (the reply prompt was lost or closed)."""
+        who = self.speaker(user)
+        offer = self._offer_of(who, assignment_id)
+        if offer is None:
+            return Reply(who.lang, toast=msg("answer.gone"), lines=(msg("answer.gone"),))
+        return Reply(who.lang, prompt=reply_prompt(offer.prompt, assignment_id))
+
+    # --- free text -----------------------------------------------------------------------
+
+    def text(
+        self,
+        user: User,
+        text: str,
+        *,
+        replied_to: str | None = None,
+        last_assignment: int | None = None,
+        seconds: float | None = None,
+    ) -> Reply:
+        """A typed message: the answer to the prompt it replies to, else to ``last_assignment``.
+
+        ``replied_to`` is the text of the message it replies to (its reference says which
+        task); ``last_assignment`` is an adapter's cache of the last text task it showed.
+        """
+        ref = None
+        if replied_to is not None:
+            from bots.core.payload import find_text_ref
+
+            ref = find_text_ref(replied_to)
+        if ref is not None and ref.kind == "review":
+            return self.review_write(user, ref.id, text)  # type: ignore[attr-defined]
+        target = ref.id if ref is not None else last_assignment
+        if target is not None:
+            return self.answer(user, target, text, seconds=seconds)
+        return self._unclear(user)
+
+    @polite
+    def _unclear(self, user: User) -> Reply:
+        who = self.speaker(user)
+        nxt = services.next_task(self.db, who.id)
+        return self._with_next(who, nxt, lines=(msg("text.unclear"),))

@@ -1,0 +1,230 @@
+"""Pure functions from the engine's plain results to neutral views (no escaping here).
+
+Escaping and layout limits that belong to one platform (Telegram's 4096 characters, HTML)
+are the adapter's; what every platform shares — which buttons, in which rows, which text is
+typed and which is pressed — is decided once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bots.core import payload as p
+from bots.core.replies import (
+    Button,
+    Keyboard,
+    Label,
+    ReplyPrompt,
+    ReviewLine,
+    ReviewView,
+    TaskView,
+    msg,
+)
+from engine.services.dto import ReviewItem, TaskOffer
+from tasks.base import (
+    INPUT_CHOICE_OR_TEXT,
+    INPUT_MULTI_CHOICE,
+    INPUT_TEXT,
+    STAGE_VOTE,
+    Choice,
+    Prompt,
+)
+
+ROW_WIDTH = 36
+"""Characters of button labels that fit on one row of a phone screen."""
+MAX_PER_ROW = 4
+LONG_LABEL = 32
+"""Choices with a longer label are listed in the message and pressed by number."""
+REVIEW_LABEL = 40
+
+# Choices the task types name in English: shown in the user's language instead.
+SPECIAL_CHOICES = {
+    ("answer", "no_error"): "choice.no_error",
+    ("vote", "none"): "choice.none_right",
+    ("answer", "cant_tell"): "choice.cant_tell",
+}
+PLACEHOLDERS = {"proofreading": "placeholder.correction", "translation": "placeholder.translation"}
+REPLY_TEXTS = {"proofreading": "prompt.correction", "translation": "prompt.translation"}
+
+
+def rows(buttons: Sequence[Button], *, width: int = ROW_WIDTH) -> Keyboard:
+    """Pack buttons into rows so that labels stay readable: short labels share a row."""
+    if not buttons:
+        return ()
+    longest = max(_label_length(button.label) for button in buttons)
+    per_row = max(1, min(MAX_PER_ROW, width // (longest + 2)))
+    return tuple(
+        tuple(buttons[start : start + per_row]) for start in range(0, len(buttons), per_row)
+    )
+
+
+def _label_length(label: Label) -> int:
+    return len(label) if isinstance(label, str) else 14  # translated labels are short
+
+
+def choice_label(prompt: Prompt, choice: Choice) -> Label:
+    special = SPECIAL_CHOICES.get((prompt.stage, choice.value))
+    return msg(special) if special else choice.label
+
+
+def answer_payload(assignment_id: int, index: int, choice: Choice) -> str:
+    """``a:<id>:<value>``, or by index when the value does not fit in a payload."""
+    by_value = p.Answer(assignment_id, choice.value)
+    return p.encode(by_value if p.fits(by_value) else p.AnswerIndex(assignment_id, index))
+
+
+def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
+    """The view of a leased task; ``selected`` is the bit mask of a multi-choice selection."""
+    prompt = offer.prompt
+    aid = offer.assignment_id
+    choices = list(prompt.choices)
+    long_labels = any(len(c.label) > LONG_LABEL for c in choices if _is_plain(prompt, c))
+    options: tuple[str, ...] = ()
+    if prompt.input == INPUT_MULTI_CHOICE:
+        choice_buttons = _multi_buttons(prompt, aid, selected)
+    else:
+        if long_labels:
+            options = tuple(c.label for c in choices if _is_plain(prompt, c))
+        choice_buttons = _choice_buttons(prompt, aid, long_labels)
+    typed = prompt.input in (INPUT_TEXT, INPUT_CHOICE_OR_TEXT)
+    tools = [
+        Button(msg("button.skip"), p.encode(p.Skip(aid))),
+        Button(msg("button.report"), p.encode(p.Report(aid))),
+    ]
+    if typed:
+        tools.insert(0, Button(msg("button.write"), p.encode(p.WriteAnswer(aid))))
+    return TaskView(
+        assignment_id=aid,
+        task_id=offer.task_id,
+        project_slug=offer.project_slug,
+        project_name=offer.project_name,
+        kind=prompt.kind,
+        stage=prompt.stage,
+        input=prompt.input,
+        title=msg(
+            "task.vote_title" if prompt.stage == STAGE_VOTE else "task.title",
+            project=offer.project_name,
+        ),
+        instructions=prompt.instructions,
+        text=prompt.text,
+        code=typed,
+        context_before=prompt.context_before,
+        context_after=prompt.context_after,
+        details=prompt.details,
+        media_url=prompt.media_url,
+        source_language=prompt.source_language,
+        target_language=prompt.target_language,
+        options=options,
+        buttons=(*choice_buttons, tuple(tools)),
+        reply=reply_prompt(prompt, aid) if typed else None,
+        selected=selected,
+    )
+
+
+def _is_plain(prompt: Prompt, choice: Choice) -> bool:
+    return (prompt.stage, choice.value) not in SPECIAL_CHOICES
+
+
+def _choice_buttons(prompt: Prompt, aid: int, numbered: bool) -> Keyboard:
+    plain: list[Button] = []
+    special: list[Button] = []
+    number = 0
+    for index, choice in enumerate(prompt.choices):
+        if not _is_plain(prompt, choice):
+            special.append(Button(choice_label(prompt, choice), answer_payload(aid, index, choice)))
+            continue
+        number += 1
+        label: Label = str(number) if numbered else choice.label
+        plain.append(Button(label, answer_payload(aid, index, choice)))
+    return (*rows(plain), *rows(special))
+
+
+def _multi_buttons(prompt: Prompt, aid: int, selected: int) -> Keyboard:
+    """Toggle buttons that carry the next selection, and "Done" with the current one."""
+    toggles = []
+    for index, choice in enumerate(prompt.choices):
+        mark = "☑" if selected >> index & 1 else "☐"
+        label = choice_label(prompt, choice)
+        shown = msg("choice.marked", mark=mark, label=label)
+        toggles.append(Button(shown, p.encode(p.MultiToggle(aid, selected ^ (1 << index)))))
+    done = Button(msg("button.done"), p.encode(p.MultiSubmit(aid, selected)))
+    return (*rows(toggles), (done,))
+
+
+def reply_prompt(prompt: Prompt, aid: int) -> ReplyPrompt:
+    target = p.TextRef("answer", aid)
+    return ReplyPrompt(
+        text=msg(REPLY_TEXTS.get(prompt.kind, "prompt.text")),
+        ref=p.text_ref(target),
+        target=target,
+        placeholder=msg(PLACEHOLDERS[prompt.kind])
+        if prompt.kind in PLACEHOLDERS
+        else prompt.placeholder,
+        default_text=prompt.default_text,
+    )
+
+
+def selected_values(prompt: Prompt, mask: int) -> list[str]:
+    """The choice values a multi-choice ``mask`` selects, in the prompt's order."""
+    return [c.value for i, c in enumerate(prompt.choices) if mask >> i & 1]
+
+
+def choice_at(prompt: Prompt, index: int) -> Choice | None:
+    return prompt.choices[index] if 0 <= index < len(prompt.choices) else None
+
+
+def value_text(value: Any, prompt: Prompt | None = None) -> str:
+    """An answer as people read it: a choice's label rather than its value."""
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(part, prompt) for part in value)
+    if prompt is not None:
+        for choice in prompt.choices:
+            if choice.value == value:
+                return choice.label
+    return "" if value is None else str(value)
+
+
+def render_review(item: ReviewItem, *, remaining: int = 0) -> ReviewView:
+    """A task in review with every distinct answer and the buttons to decide it."""
+    lines = tuple(
+        ReviewLine(index, value_text(answer.value, item.prompt), answer.count, answer.skills)
+        for index, answer in enumerate(item.answers)
+    )
+    picks = [
+        Button(
+            f"{line.index + 1}. {_shorten(line.value, REVIEW_LABEL)}",
+            p.encode(p.ReviewPick(item.task_id, line.index)),
+        )
+        for line in lines[: p.MAX_INDEX + 1]
+    ]
+    tools = (
+        Button(msg("button.review_write"), p.encode(p.ReviewWrite(item.task_id))),
+        Button(msg("button.review_discard"), p.encode(p.ReviewDiscard(item.task_id))),
+    )
+    return ReviewView(
+        task_id=item.task_id,
+        project_slug=item.project_slug,
+        item_id=item.item_id,
+        instructions=item.prompt.instructions,
+        text=item.prompt.text,
+        context_before=item.prompt.context_before,
+        context_after=item.prompt.context_after,
+        answers=lines,
+        agreement=item.agreement,
+        n_answers=item.n_answers,
+        remaining=remaining,
+        buttons=(*rows(picks, width=1), tools),
+    )
+
+
+def review_prompt(task_id: int, default_text: str | None = None) -> ReplyPrompt:
+    target = p.TextRef("review", task_id)
+    return ReplyPrompt(
+        msg("prompt.review"), p.text_ref(target), target, msg("placeholder.review"), default_text
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

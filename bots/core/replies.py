@@ -1,0 +1,159 @@
+"""The neutral replies of the use cases: what to say, never how a platform shows it.
+
+Texts are catalog keys with parameters (`Msg`), or raw strings where they come from a project
+or a contributor; raw strings are escaped by the adapter like the translated ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bots.core.payload import TextRef
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A catalog key and its parameters; `bots.core.i18n.translate` makes it a text."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def msg(key: str, /, **params: Any) -> Msg:
+    return Msg(key, params)
+
+
+Label = str | Msg
+"""A button label: raw text (a project's label) or a catalog message."""
+
+
+@dataclass(frozen=True)
+class Button:
+    label: Label
+    payload: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class ReplyPrompt:
+    """Ask for a free-text answer: Telegram ForceReply, a Discord modal, a console input.
+
+    ``ref`` (``#123`` or ``#R45``) ends the prompt message so a reply to it says what it
+    answers even after a restart; ``target`` is the same reference parsed.
+    """
+
+    text: Msg
+    ref: str
+    target: TextRef
+    placeholder: Label = ""
+    default_text: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One micro-task ready to show; ``text`` etc. are raw (unescaped)."""
+
+    assignment_id: int
+    task_id: int
+    project_slug: str
+    project_name: str
+    kind: str
+    stage: str
+    input: str
+    title: Msg
+    instructions: str
+    text: str
+    code: bool = False
+    context_before: str = ""
+    context_after: str = ""
+    details: tuple[tuple[str, str], ...] = ()
+    media_url: str | None = None
+    source_language: str | None = None
+    target_language: str | None = None
+    options: tuple[str, ...] = ()
+    buttons: Keyboard = ()
+    reply: ReplyPrompt | None = None
+    selected: int = 0
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """One distinct answer of a task in review: its value, how many gave it, their skills."""
+
+    index: int
+    value: str
+    count: int
+    skills: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    task_id: int
+    project_slug: str
+    item_id: str
+    instructions: str
+    text: str
+    context_before: str
+    context_after: str
+    answers: tuple[ReviewLine, ...]
+    agreement: float | None
+    n_answers: int
+    remaining: int
+    buttons: Keyboard
+
+
+@dataclass(frozen=True)
+class Image:
+    filename: str
+    data: bytes
+    caption: Msg | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for someone other than the sender (the uploader of a completed batch)."""
+
+    platform: str
+    external_id: str
+    lang: str
+    lines: tuple[Msg, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything one interaction answers, in the order an adapter should send it.
+
+    1. ``toast``: a short acknowledgement of a pressed button (Telegram callback answer);
+    2. ``edit``: lines that replace or complete the message the user acted on;
+    3. ``lines`` with ``buttons``: a message;
+    4. ``image``; 5. ``review`` or ``task`` (``task_in_place``: redraw the acted-on message);
+    6. ``prompt``: ask for free text; 7. ``notices`` to other people.
+    ``menu`` asks for the persistent "Next task" keyboard.
+    """
+
+    lang: str
+    toast: Msg | None = None
+    edit: tuple[Msg, ...] | None = None
+    lines: tuple[Msg, ...] = ()
+    buttons: Keyboard = ()
+    image: Image | None = None
+    review: ReviewView | None = None
+    task: TaskView | None = None
+    task_in_place: bool = False
+    prompt: ReplyPrompt | None = None
+    menu: bool = False
+    notices: tuple[Notice, ...] = ()
+
+
+def say(lang: str | None, text: Label) -> str:
+    """The plain text of a message or label in ``lang``; nested messages are resolved."""
+    from bots.core.i18n import translate
+
+    if isinstance(text, str):
+        return text
+    lang = text.params.get("_lang", lang)  # a text shown in a given language (its own name)
+    params = {k: say(lang, v) if isinstance(v, Msg) else v for k, v in text.params.items()}
+    return translate(lang, text.key, **params)

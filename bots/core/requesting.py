@@ -1,0 +1,100 @@
+"""Requesters' use cases: upload a batch, follow a project's progress and quality."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bots.core.base import ChatBase, User, polite
+from bots.core.replies import Image, Msg, Reply, msg
+from engine import services
+from engine.charts import quality_chart
+from engine.quality_report import quality_report
+
+log = logging.getLogger(__name__)
+
+"""Roles that may read a project's status (the service itself does not check)."""
+
+
+def batch_lines(result: dict[str, Any]) -> tuple[Msg, ...]:
+    """Summarise an ingested batch report (a `BatchReport` as a dict)."""
+    if result.get("status") == "failed" or result.get("error"):
+        return (msg("upload.failed", error=result.get("error") or ""),)
+    return (
+        msg(
+            "upload.done",
+            batch=result["batch_id"],
+            project=result["project_slug"],
+            filename=result["filename"],
+            items=result["n_items"],
+            tasks=result["n_tasks"],
+            gold=result.get("n_gold", 0),
+        ),
+    )
+
+
+class Requesting(ChatBase):
+    @polite
+    def upload(self, user: User, project: str, filename: str, data: bytes) -> Reply:
+        """Store a document as a batch and ingest it as a job; errors name file and line."""
+        who = self.speaker(user)
+        handle = self.essaim.add_batch(project, filename, data, actor_id=who.id)
+        if handle.status == "finished":
+            lines = batch_lines(handle.result or {})
+        elif handle.status == "failed":
+            lines = (msg("upload.failed", error=handle.error or ""),)
+        else:
+            lines = (msg("upload.queued", project=project, filename=filename),)
+        return Reply(who.lang, lines=lines)
+
+    @polite
+    def status(self, user: User, project: str) -> Reply:
+        """Progress in numbers and the quality chart (workers' skill, alpha per batch)."""
+        who = self.speaker(user)
+        st = services.project_status(self.db, project, actor_id=who.id)
+        tasks = st.tasks
+        lines = [
+            msg(
+                "status.body",
+                name=st.name,
+                project=st.slug,
+                state=msg(f"state.{st.status}"),
+                items=st.items,
+                answers=st.answers,
+                contributors=st.contributors,
+                completion=f"{st.completion:.0%}",
+                open=tasks.get("open", 0),
+                review=tasks.get("review", 0),
+                done=tasks.get("complete", 0) + tasks.get("resolved", 0),
+            )
+        ]
+        for batch in st.batches:
+            lines.append(
+                msg(
+                    "status.batch",
+                    batch=batch["id"],
+                    filename=batch["filename"],
+                    state=batch["status"],
+                    items=batch["items"],
+                )
+            )
+        return Reply(who.lang, lines=tuple(lines), image=self._chart(project))
+
+    def _chart(self, project: str) -> Image | None:
+        """The quality chart as PNG bytes; a status without it is still worth sending."""
+        try:
+            report = quality_report(self.db, project)
+            with tempfile.TemporaryDirectory() as folder:
+                path = quality_chart(report, Path(folder) / f"{project}.png")
+                data = path.read_bytes()
+        except Exception:
+            log.exception("quality chart of %s failed", project)
+            return None
+        caption = msg(
+            "status.chart",
+            alpha=report["alpha"] if report["alpha"] is not None else "—",
+            backlog=report["review_backlog"],
+        )
+        return Image(f"{project}-quality.png", data, caption)

@@ -1,0 +1,302 @@
+"""The data model (SQLAlchemy 2 typed declarative).
+
+Counters on `Task` (``n_answers``, ``n_leased``) are denormalised on purpose: the scheduler
+decides "answers + live leases < target" on the locked task row itself, which is what makes
+``FOR UPDATE SKIP LOCKED`` correct without counting assignments on every request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONType, datetime: UTCDateTime()}  # noqa: RUF012
+
+
+class Contributor(Base):
+    """One person, whatever platforms they use; personal data lives here and in `Identity`."""
+
+    __tablename__ = "contributor"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(16))
+    # No foreign key: project → contributor (owner) already exists and a cycle breaks DDL order.
+    current_project_id: Mapped[int | None] = mapped_column(Id)
+    notifications: Mapped[bool] = mapped_column(Boolean, default=True)
+    forgotten: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Identity(Base):
+    """(platform, external id) → contributor: one history across Telegram, Discord, imports."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_identity"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    contributor_id: Mapped[int] = mapped_column(
+        ForeignKey("contributor.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RoleGrant(Base):
+    """A role beyond contributor; ``project_id`` NULL means on every project."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("contributor_id", "role", "project_id", name="uq_role"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contributor_id: Mapped[int] = mapped_column(
+        ForeignKey("contributor.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Project(Base):
+    __tablename__ = "project"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    overlap_min: Mapped[int] = mapped_column(Integer, default=3)
+    overlap_max: Mapped[int] = mapped_column(Integer, default=5)
+    confidence: Mapped[float] = mapped_column(Float, default=0.9)
+    gold_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    lease_seconds: Mapped[int] = mapped_column(Integer, default=600)
+    min_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    points: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("contributor.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Batch(Base):
+    """One upload; its raw bytes stay here until ingested so any worker process can read them."""
+
+    __tablename__ = "batch"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    n_items: Mapped[int] = mapped_column(Integer, default=0)
+    n_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("contributor.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Item(Base):
+    """One source unit (a row, a document); keeps the requester's own id for every export."""
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("batch_id", "external_id", name="uq_item_external"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(255))
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Task(Base):
+    __tablename__ = "task"
+    __table_args__ = (
+        # Matches the scheduler's ORDER BY so the first free task is found without sorting.
+        Index(
+            "ix_task_schedule",
+            "project_id",
+            "status",
+            "is_gold",
+            text("priority DESC"),
+            "item_id",
+            "position",
+            "id",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    parent_task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(16), default="answer")
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
+    gold_answer: Mapped[Any | None] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    target: Mapped[int] = mapped_column(Integer, default=1)
+    n_answers: Mapped[int] = mapped_column(Integer, default=0)
+    n_leased: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Assignment(Base):
+    """A lease of one task to one contributor; the pair is unique: never the same task twice."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("task_id", "contributor_id", name="uq_assignment_pair"),
+        Index("ix_assignment_live", "status", "expires_at"),
+        Index("ix_assignment_contributor", "contributor_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    contributor_id: Mapped[int] = mapped_column(ForeignKey("contributor.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="leased")
+    leased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Answer(Base):
+    __tablename__ = "answer"
+    __table_args__ = (Index("ix_answer_task", "task_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), unique=True
+    )
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    contributor_id: Mapped[int] = mapped_column(
+        ForeignKey("contributor.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[Any] = mapped_column(JSONType)
+    key: Mapped[str] = mapped_column(Text)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Result(Base):
+    __tablename__ = "result"
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[Any | None] = mapped_column(JSONType)
+    key: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    agreement: Mapped[float | None] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(32))
+    n_answers: Mapped[int] = mapped_column(Integer, default=0)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("contributor.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkerSkill(Base):
+    __tablename__ = "worker_skill"
+    contributor_id: Mapped[int] = mapped_column(
+        ForeignKey("contributor.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), primary_key=True
+    )
+    n_answers: Mapped[int] = mapped_column(Integer, default=0)
+    gold_seen: Mapped[int] = mapped_column(Integer, default=0)
+    gold_correct: Mapped[int] = mapped_column(Integer, default=0)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    ds_skill: Mapped[float | None] = mapped_column(Float)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    agreed: Mapped[int] = mapped_column(Integer, default=0)
+    decided: Mapped[int] = mapped_column(Integer, default=0)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class LinkCode(Base):
+    """A one-time code that attaches another platform identity to this contributor."""
+
+    __tablename__ = "link_code"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    contributor_id: Mapped[int] = mapped_column(
+        ForeignKey("contributor.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class TaskReport(Base):
+    """ "Report a problem" on a task: kept for moderators, never shown to other contributors."""
+
+    __tablename__ = "task_report"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    contributor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contributor.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """Append-only audit log of decisions: reviews, bans, role grants, deletions."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("contributor.id", ondelete="SET NULL"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,151 @@
+"""Submitting an answer: the engine side of "the path of one answer" (DESIGN.md).
+
+One transaction: lock the assignment and its task, check that the assignment is this
+contributor's and still theirs, validate the value with the task type, store the answer
+(unique per assignment, so a double tap or a re-delivered update stores nothing twice),
+update the counters, apply the stopping rule, and lease the next task.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from engine import ledger
+from engine.db import Database
+from engine.models import Answer, Assignment, Project, Task, WorkerSkill, utcnow
+from engine.services.assignments import offer_next
+from engine.services.common import task_type_of, worker_row
+from engine.services.completion import COMPLETED_BATCHES, settle
+from engine.services.dto import GoldFeedback, SubmitResult
+from engine.services.spam import after_answer
+from tasks.base import InvalidAnswer
+
+
+def submit_answer(
+    db: Database,
+    contributor_id: int,
+    assignment_id: int,
+    raw: str | list[str],
+    *,
+    seconds: float | None = None,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+    chain_next: bool = True,
+) -> SubmitResult:
+    """Store one answer and return what happened plus, by default, the next task.
+
+    ``seconds`` is the time between showing the task and the answer, when the adapter knows
+    it; otherwise it is measured from the lease.
+    """
+    moment = now or utcnow()
+
+    def work(session: Session) -> SubmitResult:
+        result, slug = _submit(session, contributor_id, assignment_id, raw, seconds, moment)
+        completed = tuple(session.info.pop(COMPLETED_BATCHES, ()))
+        if completed:
+            result = replace(result, completed_batches=completed)
+        if (
+            chain_next
+            and slug is not None
+            and result.status in ("accepted", "duplicate", "expired")
+        ):
+            nxt = offer_next(session, contributor_id, slug, now=moment, rng=rng)
+            result = replace(result, next=nxt)
+        return result
+
+    return db.run(work)
+
+
+def _submit(
+    session: Session,
+    contributor_id: int,
+    assignment_id: int,
+    raw: str | list[str],
+    seconds: float | None,
+    now: datetime,
+) -> tuple[SubmitResult, str | None]:
+    """The answer itself; also returns the project slug to chain the next task."""
+    row = session.execute(
+        select(Assignment, Task, Project)
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Project, Project.id == Assignment.project_id)
+        .where(Assignment.id == assignment_id)
+        .with_for_update(of=(Assignment, Task))
+    ).first()
+    if row is None:
+        return SubmitResult(status="unknown"), None
+    assignment, task, project = row
+    if assignment.contributor_id != contributor_id:
+        return SubmitResult(status="not_yours"), None
+    slug = project.slug
+    if assignment.status == "answered":
+        stored = session.execute(
+            select(Answer.value).where(Answer.assignment_id == assignment_id)
+        ).scalar_one_or_none()
+        return SubmitResult(status="duplicate", value=stored, task_status=task.status), slug
+    if assignment.status not in ("leased", "expired"):
+        return SubmitResult(status="expired", task_status=task.status), slug
+    skill = worker_row(session, contributor_id, project.id)
+    if skill.suspended:
+        return SubmitResult(status="suspended"), None
+    task_type = task_type_of(project)
+    try:
+        value = task_type.validate(raw, task.payload, project.settings)
+    except InvalidAnswer as exc:
+        return SubmitResult(status="invalid", error_code=exc.code, error_message=exc.message,
+                            error_params=exc.params), None  # fmt: skip
+    was_leased = assignment.status == "leased"
+    if not task.is_gold and not _still_needed(task, assignment, now):
+        assignment.status = "expired"
+        if was_leased:
+            task.n_leased -= 1
+        return SubmitResult(status="expired", task_status=task.status), slug
+    if seconds is None:
+        seconds = max(0.0, (now - assignment.leased_at).total_seconds())
+    key = task_type.answer_key(value)
+    answer_id = session.execute(
+        insert(Answer).returning(Answer.id),
+        [{"assignment_id": assignment.id, "task_id": task.id, "contributor_id": contributor_id,
+          "value": value, "key": key, "seconds": seconds, "created_at": now}],
+    ).scalar_one()  # fmt: skip
+    assignment.status = "answered"
+    ledger.credit(session, contributor_id, project.id, n_answers=1)
+    feedback = None
+    if task.is_gold:
+        feedback = _grade_gold(session, task, task_type.gold_key(task.gold_answer), key, skill)
+    else:
+        task.n_answers += 1
+        if was_leased:
+            task.n_leased -= 1
+        settle(session, task, project, task_type, now)
+    after_answer(session, project, skill, seconds, now, graded_gold=task.is_gold)
+    points = skill.points + ledger.pending(session, contributor_id, project.id, "points")
+    accepted = SubmitResult(status="accepted", value=value, feedback=feedback,
+                            task_status=task.status, points=points,
+                            answer_id=answer_id)  # fmt: skip
+    return accepted, slug
+
+
+def _still_needed(task: Task, assignment: Assignment, now: datetime) -> bool:
+    """A live lease always counts; a late answer only where the task still needs one."""
+    if task.status != "open":
+        return False
+    if assignment.status == "leased" and assignment.expires_at > now:
+        return True
+    others_leased = task.n_leased - (1 if assignment.status == "leased" else 0)
+    return task.n_answers + others_leased < task.target
+
+
+def _grade_gold(
+    session: Session, task: Task, gold_key: str | None, key: str, skill: WorkerSkill
+) -> GoldFeedback:
+    """Grade a control answer; the counts (and the accuracy) are updated at commit."""
+    correct = gold_key is not None and key == gold_key
+    ledger.credit(session, skill.contributor_id, skill.project_id, gold_seen=1,
+                  gold_correct=int(correct))  # fmt: skip
+    return GoldFeedback(correct=correct, expected=None if correct else task.gold_answer)

@@ -1,0 +1,255 @@
+"""Handing out tasks: next task, skip, and the expiry of leases.
+
+The rules (DESIGN.md, "Scheduling"): never the same task twice to one contributor (the
+(task, contributor) pair is unique), never beyond what a task still needs
+(``n_answers + n_leased < target``, decided on the locked task row), older items first so
+items finish before new ones start. PostgreSQL takes the row with ``FOR UPDATE SKIP LOCKED``;
+SQLite runs the whole step under ``BEGIN IMMEDIATE`` (see `engine.db`).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.db import Database
+from engine.models import Assignment, Contributor, Project, Task, utcnow
+from engine.scheduling import gold_rate_for, lease_end
+from engine.services.common import task_type_of, worker_row
+from engine.services.dto import NextTask, TaskOffer
+
+OFFER_COLUMNS = (Task.id, Task.payload, Task.is_gold)
+
+
+def next_task(
+    db: Database,
+    contributor_id: int,
+    project: str | None = None,
+    *,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> NextTask:
+    """Lease the next task for a contributor, or say why there is none.
+
+    ``project`` is a slug; without it the contributor's current project is used, else the
+    oldest active project that has work. A contributor holding a live lease on the project
+    gets that same task back, so pressing "next" twice never hoards tasks.
+    """
+    moment = now or utcnow()
+    return db.run(lambda session: offer_next(session, contributor_id, project, now=moment, rng=rng))
+
+
+def offer_next(
+    session: Session,
+    contributor_id: int,
+    slug: str | None,
+    *,
+    now: datetime,
+    rng: random.Random | None = None,
+    reuse_lease: bool = True,
+) -> NextTask:
+    """`next_task` inside the caller's transaction (submit chains it after an answer)."""
+    project = _project_for(session, contributor_id, slug)
+    if project is None:
+        return NextTask(status="no_project")
+    if project.status != "active":
+        return NextTask(status="closed", project_slug=project.slug)
+    skill = worker_row(session, contributor_id, project.id)
+    if skill.suspended:
+        return NextTask(status="suspended", project_slug=project.slug)
+    if reuse_lease:
+        held = _live_lease(session, contributor_id, project.id, now)
+        if held is not None:
+            assignment_id, held_until, *task_columns = held
+            offer = _offer(project, assignment_id, held_until, tuple(task_columns))
+            return NextTask("task", offer, project.slug)
+    task = None
+    if (rng or random).random() < gold_rate_for(
+        project.gold_rate, answers=skill.n_answers, gold_seen=skill.gold_seen,
+        accuracy=skill.accuracy,
+    ):  # fmt: skip
+        task = _gold_candidate(session, contributor_id, project.id)
+    if task is None:
+        task = _regular_candidate(session, contributor_id, project.id)
+        if task is None and release_expired(session, now, project.id):
+            task = _regular_candidate(session, contributor_id, project.id)
+    if task is None:
+        return NextTask(status="none", project_slug=project.slug)
+    expires_at = lease_end(now, project.lease_seconds)
+    assignment_id = session.execute(
+        insert(Assignment).returning(Assignment.id),
+        [{"task_id": task.id, "contributor_id": contributor_id, "project_id": project.id,
+          "status": "leased", "leased_at": now, "expires_at": expires_at}],
+    ).scalar_one()  # fmt: skip
+    if not task.is_gold:  # control tasks have no answer limit, so no counter to contend on
+        session.execute(update(Task).where(Task.id == task.id).values(n_leased=Task.n_leased + 1))
+    return NextTask("task", _offer(project, assignment_id, expires_at, task), project.slug)
+
+
+def offer_of(
+    db: Database, contributor_id: int, assignment_id: int, *, now: datetime | None = None
+) -> TaskOffer | None:
+    """The task of one of this contributor's live leases, read only (None otherwise).
+
+    Adapters use it to turn a button's index or selection back into the prompt's values.
+    """
+    moment = now or utcnow()
+    with db.read() as session:
+        row = session.execute(
+            select(Assignment.id, Assignment.expires_at, *OFFER_COLUMNS, Project)
+            .join(Task, Task.id == Assignment.task_id)
+            .join(Project, Project.id == Assignment.project_id)
+            .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id,
+                   Assignment.status == "leased", Assignment.expires_at > moment)
+        ).first()  # fmt: skip
+        if row is None:
+            return None
+        assignment, expires_at, task_id, payload, is_gold, project = row
+        return _offer(project, assignment, expires_at, (task_id, payload, is_gold))
+
+
+def skip_task(
+    db: Database, contributor_id: int, assignment_id: int, *, now: datetime | None = None
+) -> NextTask:
+    """Give a task back; it is never offered to this contributor again. Returns the next one."""
+    now = now or utcnow()
+    with db.write() as session:
+        row = session.execute(
+            select(Assignment.status, Assignment.task_id, Project.slug)
+            .join(Project, Project.id == Assignment.project_id)
+            .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id)
+            .with_for_update(of=Assignment)
+        ).first()
+        if row is None:
+            return NextTask(status="none")
+        if row.status == "leased":
+            session.execute(
+                update(Assignment).where(Assignment.id == assignment_id).values(status="skipped")
+            )
+            session.execute(
+                update(Task)
+                .where(Task.id == row.task_id, Task.is_gold.is_(False))
+                .values(n_leased=Task.n_leased - 1)
+            )
+        return offer_next(session, contributor_id, row.slug, now=now, reuse_lease=False)
+
+
+def release_expired_leases(db: Database, *, now: datetime | None = None) -> int:
+    """Free every lease past its end (a periodic job); returns how many were freed."""
+    with db.write() as session:
+        return release_expired(session, now or utcnow())
+
+
+def release_expired(session: Session, now: datetime, project_id: int | None = None) -> int:
+    """Mark expired leases and give their places back, inside the caller's transaction.
+
+    Each lease row is flipped by exactly one transaction (the UPDATE re-checks its status
+    under the row lock), so concurrent sweeps never give a place back twice.
+    """
+    statement = (
+        update(Assignment)
+        .where(Assignment.status == "leased", Assignment.expires_at <= now)
+        .values(status="expired")
+        .returning(Assignment.task_id)
+    )
+    if project_id is not None:
+        statement = statement.where(Assignment.project_id == project_id)
+    freed: dict[int, int] = {}
+    for task_id in session.execute(statement).scalars():
+        freed[task_id] = freed.get(task_id, 0) + 1
+    for task_id, count in sorted(freed.items()):
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.is_gold.is_(False))
+            .values(n_leased=Task.n_leased - count)
+        )
+    return sum(freed.values())
+
+
+def _project_for(session: Session, contributor_id: int, slug: str | None) -> Project | None:
+    if slug is not None:
+        return session.execute(select(Project).where(Project.slug == slug)).scalar_one_or_none()
+    current = session.execute(
+        select(Project)
+        .join(Contributor, Contributor.current_project_id == Project.id)
+        .where(Contributor.id == contributor_id)
+    ).scalar_one_or_none()
+    if current is not None:
+        return current
+    with_work = exists().where(Task.project_id == Project.id, Task.status == "open")
+    return session.execute(
+        select(Project).where(Project.status == "active", with_work).order_by(Project.id).limit(1)
+    ).scalar_one_or_none()
+
+
+def _live_lease(session: Session, contributor_id: int, project_id: int, now: datetime) -> Any:
+    return session.execute(
+        select(Assignment.id, Assignment.expires_at, *OFFER_COLUMNS)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(
+            Assignment.contributor_id == contributor_id,
+            Assignment.status == "leased",
+            Assignment.project_id == project_id,
+            Assignment.expires_at > now,
+        )
+        .order_by(Assignment.id)
+        .limit(1)
+    ).first()
+
+
+def _not_seen_by(contributor_id: int) -> Any:
+    return ~exists().where(
+        Assignment.task_id == Task.id, Assignment.contributor_id == contributor_id
+    )
+
+
+def _regular_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
+    """The first open task, oldest item first, with room and never seen by this contributor."""
+    return session.execute(
+        select(*OFFER_COLUMNS)
+        .where(
+            Task.project_id == project_id,
+            Task.status == "open",
+            Task.is_gold.is_(False),
+            Task.n_answers + Task.n_leased < Task.target,
+            _not_seen_by(contributor_id),
+        )
+        .order_by(Task.priority.desc(), Task.item_id, Task.position, Task.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=Task)
+    ).first()
+
+
+def _gold_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
+    """A control task this contributor has not seen; control tasks have no answer limit."""
+    return session.execute(
+        select(*OFFER_COLUMNS)
+        .where(
+            and_(
+                Task.project_id == project_id,
+                Task.is_gold.is_(True),
+                Task.status.in_(("open", "resolved")),
+            ),  # resolved: made gold by a moderator
+            _not_seen_by(contributor_id),
+        )
+        .order_by(func.random())
+        .limit(1)
+    ).first()
+
+
+def _offer(project: Project, assignment_id: int, expires_at: datetime, task: Any) -> TaskOffer:
+    """Render the prompt from the payload alone: the gold answer is never read here."""
+    task_id, payload, _is_gold = task
+    prompt = task_type_of(project).prompt(payload, project.settings, project.instructions)
+    return TaskOffer(
+        assignment_id=assignment_id,
+        task_id=task_id,
+        project_slug=project.slug,
+        project_name=project.name,
+        expires_at=expires_at,
+        prompt=prompt,
+    )

@@ -1,0 +1,279 @@
+"""What happens to a task after each answer: complete it, ask for one more, or send it to review.
+
+Label answers go through the dynamic-overlap stopping rule of `quality.stopping` with the
+answerers' skills. Free-text answers (proofreading, translation) collect a few candidates,
+merge the ones equal after normalisation, and when no candidate wins, spawn a vote task among
+the distinct candidates, aggregated like labels (DESIGN.md, "Quality").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine import ledger
+from engine.models import Answer, Assignment, Batch, Item, Project, Result, Task, WorkerSkill
+from engine.services.common import log_event
+from quality.skill import combine_skills
+from quality.stopping import decide
+from tasks.base import STAGE_VOTE, TaskType
+from tasks.text import merge_candidates, vote_payload
+
+DEFAULT_SKILL = 0.7
+"""Skill assumed for a contributor with no gold record and no Dawid-Skene estimate yet."""
+
+NONE_CHOICE = "none"
+COMPLETED_BATCHES = "essaim.completed_batches"
+"""Key of `Session.info` where batches completed in this transaction are listed."""
+
+
+@dataclass(frozen=True)
+class CountedAnswer:
+    contributor_id: int
+    key: str
+    value: Any
+    skill: float
+
+
+def counted_answers(session: Session, task_id: int, project_id: int) -> list[CountedAnswer]:
+    """The answers that count for a task, with the skill of whoever gave them."""
+    rows = session.execute(
+        select(Answer.contributor_id, Answer.key, Answer.value, WorkerSkill.ds_skill,
+               WorkerSkill.gold_correct, WorkerSkill.gold_seen)
+        .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Answer.contributor_id,
+                                     WorkerSkill.project_id == project_id))
+        .where(Answer.task_id == task_id, Answer.counted.is_(True))
+        .order_by(Answer.id)
+    ).all()  # fmt: skip
+    return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5])) for row in rows]
+
+
+def skill_of(ds_skill: float | None, gold_correct: int | None, gold_seen: int | None) -> float:
+    """The skill the stopping rule uses for one answerer (see `quality.skill.combine_skills`).
+
+    Someone with neither gold answers nor a Dawid-Skene estimate gets `DEFAULT_SKILL`:
+    the smoothed accuracy of nothing (1/2) would make a binary task never complete.
+    """
+    seen = gold_seen or 0
+    if ds_skill is None and seen == 0:
+        return DEFAULT_SKILL
+    ds = float("nan") if ds_skill is None else ds_skill
+    return float(combine_skills(gold_correct or 0, seen, ds)[()])
+
+
+def settle(
+    session: Session, task: Task, project: Project, task_type: TaskType, now: datetime
+) -> str:
+    """Apply the stopping rule to ``task`` (locked by the caller); returns its new status."""
+    answers = counted_answers(session, task.id, project.id)
+    if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
+        return _settle_candidates(session, task, project, answers, now)
+    return _settle_labels(session, task, project, task_type, answers, now)
+
+
+def _settle_labels(
+    session: Session,
+    task: Task,
+    project: Project,
+    task_type: TaskType,
+    answers: list[CountedAnswer],
+    now: datetime,
+) -> str:
+    classes = list(task_type.label_space(task.payload, project.settings))
+    for answer in answers:
+        if answer.key not in classes:
+            classes.append(answer.key)  # multi-label sets and imported values
+    floor = 1.0 / max(2, len(classes))  # below chance carries no usable information
+    decision = decide(
+        [classes.index(a.key) for a in answers],
+        [max(a.skill, floor) for a in answers],
+        max(2, len(classes)),
+        min_overlap=project.overlap_min,
+        max_overlap=project.overlap_max,
+        confidence=project.confidence,
+    )
+    if decision.action == "complete" and decision.label is not None:
+        key = classes[decision.label]
+        # Below-chance answerers can make a label nobody gave the most likely one.
+        value = next((a.value for a in answers if a.key == key), key)
+        complete_task(session, task, project, value, key, decision.confidence,
+                      _pair_agreement(answers), "dynamic_overlap", now)  # fmt: skip
+        if task.stage == STAGE_VOTE:
+            _close_vote(session, task, project, task_type, key, value, decision.confidence, now)
+    elif decision.action == "more":
+        task.target = max(task.target, len(answers) + 1)
+        task.priority = max(task.priority, 1)
+    else:
+        _to_review(session, task, project, answers, decision.confidence)
+    return task.status
+
+
+def _settle_candidates(
+    session: Session, task: Task, project: Project, answers: list[CountedAnswer], now: datetime
+) -> str:
+    """Free text: wait for the candidates, then a winner or a vote among them."""
+    wanted = int(project.settings.get("candidates", project.overlap_min))
+    if len(answers) < wanted:
+        task.target = max(task.target, wanted)
+        return task.status
+    merge = merge_candidates([str(a.value) for a in answers],
+                             float(project.settings.get("win_share", 0.6)))  # fmt: skip
+    if merge.winner is not None:
+        count = max(count for _text, count in merge.distinct)
+        winner_key = next(a.key for a in answers if a.value == merge.winner)
+        complete_task(session, task, project, merge.winner, winner_key, count / len(answers),
+                      _pair_agreement(answers), "candidates", now)  # fmt: skip
+        return task.status
+    _spawn_vote(session, task, project, [text for text, _count in merge.distinct], answers, now)
+    return task.status
+
+
+def _spawn_vote(
+    session: Session,
+    task: Task,
+    project: Project,
+    candidates: list[str],
+    answers: list[CountedAnswer],
+    now: datetime,
+) -> None:
+    """A vote task among the distinct candidates; their authors are kept out of it."""
+    vote_id = session.execute(
+        insert(Task).returning(Task.id),
+        [{"project_id": project.id, "item_id": task.item_id, "parent_task_id": task.id,
+          "position": task.position, "stage": STAGE_VOTE, "round": task.round,
+          "payload": vote_payload(task.payload, candidates), "status": "open",
+          "priority": 2, "target": project.overlap_min}],
+    ).scalar_one()  # fmt: skip
+    authors = sorted({a.contributor_id for a in answers})
+    session.execute(
+        insert(Assignment),
+        [{"task_id": vote_id, "contributor_id": author, "project_id": project.id,
+          "status": "excluded", "leased_at": now, "expires_at": now} for author in authors],
+    )  # fmt: skip
+    task.status = "voting"
+    log_event(session, "task.vote", project_id=project.id, task_id=task.id,
+              vote_task=vote_id, candidates=len(candidates))  # fmt: skip
+
+
+def _close_vote(
+    session: Session,
+    vote: Task,
+    project: Project,
+    task_type: TaskType,
+    key: str,
+    value: Any,
+    confidence: float,
+    now: datetime,
+) -> None:
+    """A decided vote decides its sentence, or sends it back for new candidates."""
+    parent = session.execute(
+        select(Task).where(Task.id == vote.parent_task_id).with_for_update()
+    ).scalar_one()
+    if key != NONE_CHOICE:
+        text = vote.payload.get("candidates", {}).get(key, value)
+        complete_task(session, parent, project, text, task_type.answer_key(text), confidence,
+                      None, "vote", now)  # fmt: skip
+        return
+    max_rounds = int(project.settings.get("max_rounds", 2))
+    if parent.round >= max_rounds:
+        parent.status = "review"
+        log_event(session, "task.review", project_id=project.id, task_id=parent.id,
+                  reason="no_candidate_accepted")  # fmt: skip
+        return
+    session.execute(
+        update(Answer).where(Answer.task_id == parent.id, Answer.counted.is_(True))
+        .values(counted=False, flags={"rejected_by_vote": vote.id})
+    )  # fmt: skip
+    wanted = int(project.settings.get("candidates", project.overlap_min))
+    parent.round += 1
+    parent.n_answers = 0
+    parent.target = wanted
+    parent.status = "open"
+    parent.priority = 1
+
+
+def _to_review(
+    session: Session, task: Task, project: Project, answers: list[CountedAnswer], conf: float
+) -> None:
+    task.status = "review"
+    if task.stage == STAGE_VOTE and task.parent_task_id is not None:
+        session.execute(update(Task).where(Task.id == task.parent_task_id).values(status="review"))
+    log_event(session, "task.review", project_id=project.id, task_id=task.id,
+              answers=len(answers), confidence=round(conf, 4))  # fmt: skip
+
+
+def complete_task(
+    session: Session,
+    task: Task,
+    project: Project,
+    value: Any,
+    key: str | None,
+    confidence: float | None,
+    agreement: float | None,
+    method: str,
+    now: datetime,
+    *,
+    decided_by: int | None = None,
+    status: str = "complete",
+) -> None:
+    """Store the result, credit the answers that agree with it, close the batch if done."""
+    n_answers = task.n_answers
+    session.execute(
+        insert(Result).values(task_id=task.id, value=value, key=key, confidence=confidence,
+                              agreement=agreement, method=method, n_answers=n_answers,
+                              decided_by=decided_by, decided_at=now)
+    )  # fmt: skip
+    task.status = status
+    task.completed_at = now
+    if key is not None:
+        _credit(session, task, project, key)
+    _close_batch_if_done(session, task.item_id, now)
+
+
+def _credit(session: Session, task: Task, project: Project, key: str) -> None:
+    """Points and agreement counts: each counted answer equal to the result earns points."""
+    rows = session.execute(
+        select(Answer.contributor_id, Answer.key).where(
+            Answer.task_id == task.id, Answer.counted.is_(True)
+        )
+    ).all()
+    for contributor_id, answer_key in rows:
+        agreed = answer_key == key
+        ledger.credit(session, contributor_id, project.id, decided=1, agreed=int(agreed),
+                      points=project.points if agreed else 0)  # fmt: skip
+
+
+def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
+    batch_id = session.execute(select(Item.batch_id).where(Item.id == item_id)).scalar_one()
+    pending = session.execute(
+        select(
+            exists().where(
+                Task.item_id == Item.id,
+                Item.batch_id == batch_id,
+                Task.is_gold.is_(False),
+                Task.status.in_(("open", "voting", "review")),
+            )
+        )
+    ).scalar_one()
+    if not pending:
+        updated = session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.status == "open")
+            .values(status="complete", completed_at=now).returning(Batch.project_id)
+        ).scalar_one_or_none()  # fmt: skip
+        if updated is not None:
+            log_event(session, "batch.complete", project_id=updated, batch=batch_id)
+            session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
+
+
+def _pair_agreement(answers: list[CountedAnswer]) -> float | None:
+    """Share of ordered pairs of answers that agree; None for a single answer."""
+    n = len(answers)
+    if n < 2:
+        return None
+    counts = Counter(a.key for a in answers)
+    return sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))

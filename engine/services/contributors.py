@@ -1,0 +1,208 @@
+"""Contributors, their identities across platforms, their roles, and forgetting them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.db import Database
+from engine.errors import EssaimError, NotFound, PermissionDenied
+from engine.models import Contributor, Identity, Project, RoleGrant
+from engine.services.common import log_event, project_by_slug, release_leases_of
+from engine.services.dto import ContributorInfo
+
+ROLES = ("contributor", "requester", "moderator", "admin")
+
+
+def identify(
+    db: Database,
+    platform: str,
+    external_id: str,
+    *,
+    display_name: str | None = None,
+    language: str | None = None,
+    admins: Collection[tuple[str, str]] = (),
+) -> ContributorInfo:
+    """The contributor behind a platform identity, created on first contact.
+
+    ``admins`` are the (platform, id) pairs of ``ESSAIM_ADMINS``: they get the admin role the
+    first time they are seen, so a fresh install can be administered from chat.
+    """
+    platform = platform.lower()
+    external_id = str(external_id)
+    for _attempt in range(2):
+        try:
+            with db.write() as session:
+                return _identify(session, platform, external_id, display_name, language, admins)
+        except IntegrityError:
+            continue  # another process created the same identity at the same moment
+    with db.read() as session:
+        return _identify(session, platform, external_id, display_name, language, admins)
+
+
+def _identify(
+    session: Session,
+    platform: str,
+    external_id: str,
+    display_name: str | None,
+    language: str | None,
+    admins: Collection[tuple[str, str]],
+) -> ContributorInfo:
+    contributor = session.execute(
+        select(Contributor)
+        .join(Identity, Identity.contributor_id == Contributor.id)
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    ).scalar_one_or_none()
+    is_new = contributor is None
+    if contributor is None:
+        contributor = Contributor(display_name=display_name, language=language)
+        session.add(contributor)
+        session.flush()
+        session.add(
+            Identity(platform=platform, external_id=external_id, contributor_id=contributor.id)
+        )
+        session.flush()
+    elif display_name and contributor.display_name != display_name:
+        contributor.display_name = display_name
+    if (platform, external_id) in admins and "admin" not in roles_of(session, contributor.id):
+        session.add(RoleGrant(contributor_id=contributor.id, role="admin"))
+        log_event(session, "role.grant", actor_id=None, role="admin", contributor=contributor.id,
+                  reason="ESSAIM_ADMINS")  # fmt: skip
+        session.flush()
+    return contributor_info(session, contributor, is_new=is_new)
+
+
+def contributor_info(
+    session: Session, contributor: Contributor, *, is_new: bool = False
+) -> ContributorInfo:
+    slug = None
+    if contributor.current_project_id is not None:
+        slug = session.execute(
+            select(Project.slug).where(Project.id == contributor.current_project_id)
+        ).scalar_one_or_none()
+    return ContributorInfo(
+        id=contributor.id,
+        display_name=contributor.display_name,
+        language=contributor.language,
+        roles=tuple(sorted(roles_of(session, contributor.id))),
+        current_project=slug,
+        notifications=contributor.notifications,
+        is_new=is_new,
+    )
+
+
+def get_contributor(db: Database, contributor_id: int) -> ContributorInfo:
+    with db.read() as session:
+        return contributor_info(session, _contributor(session, contributor_id))
+
+
+def _contributor(session: Session, contributor_id: int) -> Contributor:
+    contributor = session.get(Contributor, contributor_id)
+    if contributor is None or contributor.forgotten:
+        raise NotFound("contributor", contributor_id)
+    return contributor
+
+
+def set_language(db: Database, contributor_id: int, language: str) -> None:
+    with db.write() as session:
+        _contributor(session, contributor_id).language = language
+
+
+def set_notifications(db: Database, contributor_id: int, enabled: bool) -> None:
+    """``/pause`` and ``/resume``: whether broadcasts may reach this contributor."""
+    with db.write() as session:
+        _contributor(session, contributor_id).notifications = enabled
+
+
+def join_project(db: Database, contributor_id: int, slug: str) -> str:
+    """Make ``slug`` the contributor's current project (deep links, ``/start <project>``)."""
+    with db.write() as session:
+        project = project_by_slug(session, slug)
+        if project.status != "active":
+            raise EssaimError(f"project {slug!r} is {project.status}")
+        _contributor(session, contributor_id).current_project_id = project.id
+        return project.slug
+
+
+def roles_of(session: Session, contributor_id: int, project_id: int | None = None) -> set[str]:
+    """Roles held on every project, plus those held on ``project_id``."""
+    query = select(RoleGrant.role).where(RoleGrant.contributor_id == contributor_id)
+    if project_id is None:
+        query = query.where(RoleGrant.project_id.is_(None))
+    else:
+        query = query.where((RoleGrant.project_id.is_(None)) | (RoleGrant.project_id == project_id))
+    return {"contributor", *session.execute(query).scalars()}
+
+
+def require_role(
+    session: Session, actor_id: int | None, role: str, action: str, project_id: int | None = None
+) -> None:
+    """Refuse ``action`` unless the actor holds ``role`` (or admin); ``None`` is the operator.
+
+    The operator is whoever runs the CLI on the server: they already hold the database.
+    """
+    if actor_id is None:
+        return
+    held = roles_of(session, actor_id, project_id)
+    if role not in held and "admin" not in held:
+        raise PermissionDenied(role, action)
+
+
+def grant_role(
+    db: Database,
+    identity: str,
+    role: str,
+    *,
+    project: str | None = None,
+    actor_id: int | None = None,
+) -> ContributorInfo:
+    """Grant ``role`` to ``platform:id``; the identity is created if it was never seen."""
+    if role not in ROLES:
+        raise EssaimError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    platform, sep, external_id = identity.partition(":")
+    if not sep or not platform or not external_id:
+        raise EssaimError(f"{identity!r} is not of the form platform:id")
+    target = identify(db, platform, external_id)
+    with db.write() as session:
+        require_role(session, actor_id, "admin", "granting roles")
+        project_id = project_by_slug(session, project).id if project else None
+        existing = session.execute(
+            select(RoleGrant.id).where(
+                RoleGrant.contributor_id == target.id,
+                RoleGrant.role == role,
+                RoleGrant.project_id.is_(None)
+                if project_id is None
+                else RoleGrant.project_id == project_id,
+            )
+        ).first()
+        if existing is None and role != "contributor":
+            session.add(RoleGrant(contributor_id=target.id, role=role, project_id=project_id))
+            log_event(session, "role.grant", actor_id=actor_id, project_id=project_id,
+                      role=role, contributor=target.id)  # fmt: skip
+        session.flush()
+        return contributor_info(session, _contributor(session, target.id))
+
+
+def forget_contributor(db: Database, contributor_id: int, *, actor_id: int | None = None) -> int:
+    """Delete a contributor's personal data; their answers stay, tied to an anonymous id.
+
+    Identities, name, language and roles go; open leases are released so the tasks they held
+    are offered to others at once. Returns the number of leases released.
+    """
+    with db.write() as session:
+        if actor_id is not None and actor_id != contributor_id:
+            require_role(session, actor_id, "admin", "forgetting another contributor")
+        contributor = _contributor(session, contributor_id)
+        released = release_leases_of(session, contributor_id)
+        session.execute(delete(Identity).where(Identity.contributor_id == contributor_id))
+        session.execute(delete(RoleGrant).where(RoleGrant.contributor_id == contributor_id))
+        contributor.display_name = None
+        contributor.language = None
+        contributor.current_project_id = None
+        contributor.notifications = False
+        contributor.forgotten = True
+        log_event(session, "contributor.forget", actor_id=actor_id, contributor=contributor_id)
+        return released

@@ -1,0 +1,148 @@
+"""Answers collected elsewhere (a spreadsheet, another platform) imported into a project.
+
+Rows are ``task,worker,label``: ``task`` is the item's id as uploaded (for an item cut into
+several tasks, ``item#position``), ``worker`` any stable name, which becomes an identity on
+the ``import`` platform. Re-importing the same file adds nothing: one answer per
+(task, worker). The whole file is one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from engine.db import Database
+from engine.errors import InvalidUpload
+from engine.models import Answer, Assignment, Contributor, Identity, Item, Task, utcnow
+from engine.services.common import ensure_worker_row, project_by_slug, task_type_of
+from engine.services.completion import settle
+from engine.services.contributors import require_role
+from tasks.base import STAGE_ANSWER, InvalidAnswer
+
+IMPORT_PLATFORM = "import"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    rows: int
+    imported: int
+    already_there: int
+    tasks_completed: int
+
+
+def import_answers(
+    db: Database, slug: str, filename: str, data: bytes, *, actor_id: int | None = None
+) -> ImportReport:
+    text = _decode(filename, data)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = {"task", "worker", "label"} - set(reader.fieldnames or [])
+    if missing:
+        raise InvalidUpload(filename, f"missing column(s): {', '.join(sorted(missing))}", 1)
+    now = utcnow()
+    with db.write() as session:
+        project = project_by_slug(session, slug)
+        require_role(session, actor_id, "requester", "importing answers", project.id)
+        task_type = task_type_of(project)
+        tasks = _task_index(session, project.id)
+        workers: dict[str, int] = {}
+        imported = already = rows = 0
+        touched: set[int] = set()
+        for row in reader:
+            rows += 1
+            line = reader.line_num
+            task = tasks.get(str(row["task"]).strip())
+            if task is None:
+                raise InvalidUpload(filename, f"no task {row['task']!r} in {slug}", line, "task")
+            try:
+                value = task_type.validate(row["label"], task.payload, project.settings)
+            except InvalidAnswer as exc:
+                raise InvalidUpload(filename, exc.message, line, "label") from None
+            worker = str(row["worker"]).strip()
+            if not worker:
+                raise InvalidUpload(filename, "empty worker", line, "worker")
+            if worker not in workers:
+                workers[worker] = _import_contributor(session, worker)
+                ensure_worker_row(session, workers[worker], project.id)
+            if _store(session, task, workers[worker], value, task_type.answer_key(value), now):
+                imported += 1
+                touched.add(task.id)
+            else:
+                already += 1
+        completed = 0
+        for task_id in sorted(touched):
+            locked = session.execute(
+                select(Task).where(Task.id == task_id).with_for_update()
+            ).scalar_one()
+            if locked.status == "open" and not locked.is_gold:
+                locked.target = max(locked.target, locked.n_answers)
+                completed += settle(session, locked, project, task_type, now) == "complete"
+        return ImportReport(rows, imported, already, completed)
+
+
+def _decode(filename: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidUpload(filename, "not valid UTF-8 text", line) from None
+
+
+def _task_index(session: Session, project_id: int) -> dict[str, Task]:
+    """Item id → its task, and ``item#position`` for items with several tasks."""
+    index: dict[str, Task] = {}
+    rows = session.execute(
+        select(Item.external_id, Task)
+        .join(Task, Task.item_id == Item.id)
+        .where(Item.project_id == project_id, Task.stage == STAGE_ANSWER)
+    ).all()
+    for external_id, task in rows:
+        index[f"{external_id}#{task.position}"] = task
+        index.setdefault(external_id, task)
+    return index
+
+
+def _import_contributor(session: Session, worker: str) -> int:
+    existing = session.execute(
+        select(Identity.contributor_id).where(
+            Identity.platform == IMPORT_PLATFORM, Identity.external_id == worker
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    contributor = Contributor(display_name=worker)
+    session.add(contributor)
+    session.flush()
+    session.add(Identity(platform=IMPORT_PLATFORM, external_id=worker,
+                         contributor_id=contributor.id))  # fmt: skip
+    session.flush()
+    return contributor.id
+
+
+def _store(
+    session: Session, task: Task, contributor_id: int, value: Any, key: str, now: Any
+) -> bool:
+    seen = session.execute(
+        select(Assignment.id).where(
+            Assignment.task_id == task.id, Assignment.contributor_id == contributor_id
+        )
+    ).first()
+    if seen is not None:
+        return False
+    assignment_id = session.execute(
+        insert(Assignment).returning(Assignment.id),
+        [{"task_id": task.id, "contributor_id": contributor_id, "project_id": task.project_id,
+          "status": "answered", "leased_at": now, "expires_at": now}],
+    ).scalar_one()  # fmt: skip
+    session.execute(
+        insert(Answer).values(assignment_id=assignment_id, task_id=task.id,
+                              contributor_id=contributor_id, value=value, key=key,
+                              seconds=None, created_at=now)
+    )  # fmt: skip
+    if not task.is_gold:
+        task.n_answers += 1
+    return True

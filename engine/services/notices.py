@@ -1,0 +1,106 @@
+"""Small services the chat adapters need: reporting a task, who to tell about a batch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+
+from engine.db import Database
+from engine.models import (
+    Assignment,
+    Batch,
+    Contributor,
+    Identity,
+    Project,
+    Task,
+    TaskReport,
+    utcnow,
+)
+from engine.services.assignments import offer_next
+from engine.services.batches import batch_report
+from engine.services.common import log_event
+from engine.services.dto import BatchReport, NextTask
+
+REPORTS_FOR_REVIEW = 2
+"""Reports after which an open task goes to the moderators instead of the crowd."""
+
+MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class BatchNotice:
+    report: BatchReport
+    language: str | None
+    recipients: tuple[tuple[str, str], ...]
+
+
+def report_task(
+    db: Database, contributor_id: int, assignment_id: int, reason: str = ""
+) -> NextTask:
+    """ "Report a problem": keep the reason for moderators, give the task back, offer the next.
+
+    A task reported by `REPORTS_FOR_REVIEW` different people leaves the crowd's queue and
+    waits for a moderator.
+    """
+    now = utcnow()
+    with db.write() as session:
+        row = session.execute(
+            select(Assignment.task_id, Assignment.status, Project.slug, Project.id)
+            .join(Project, Project.id == Assignment.project_id)
+            .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id)
+            .with_for_update(of=Assignment)
+        ).first()
+        if row is None:
+            return NextTask(status="none")
+        task_id, status, slug, project_id = row
+        session.execute(insert(TaskReport).values(task_id=task_id, contributor_id=contributor_id,
+                                                  reason=reason[:MAX_REASON]))  # fmt: skip
+        if status == "leased":
+            session.execute(
+                update(Assignment).where(Assignment.id == assignment_id).values(status="skipped")
+            )
+            session.execute(
+                update(Task).where(Task.id == task_id, Task.is_gold.is_(False))
+                .values(n_leased=Task.n_leased - 1)
+            )  # fmt: skip
+        reports = session.execute(
+            select(func.count(func.distinct(TaskReport.contributor_id)))
+            .where(TaskReport.task_id == task_id)
+        ).scalar_one()  # fmt: skip
+        if reports >= REPORTS_FOR_REVIEW:
+            session.execute(
+                update(Task).where(Task.id == task_id, Task.status == "open")
+                .values(status="review")
+            )  # fmt: skip
+        log_event(session, "task.report", actor_id=contributor_id, project_id=project_id,
+                  task_id=task_id, reports=reports)  # fmt: skip
+        return offer_next(session, contributor_id, slug, now=now, reuse_lease=False)
+
+
+def batch_notice(db: Database, batch_id: int) -> BatchNotice:
+    """The batch's report and the identities of whoever uploaded it, to tell them."""
+    report = batch_report(db, batch_id)
+    with db.read() as session:
+        uploader = session.execute(
+            select(Batch.uploaded_by).where(Batch.id == batch_id)
+        ).scalar_one()
+        if uploader is None:
+            return BatchNotice(report, None, ())
+        language = session.execute(
+            select(Contributor.language).where(Contributor.id == uploader)
+        ).scalar_one_or_none()
+        recipients = tuple(session.execute(
+            select(Identity.platform, Identity.external_id)
+            .where(Identity.contributor_id == uploader)
+            .order_by(Identity.id)
+        ))  # fmt: skip
+    return BatchNotice(report, language, recipients)
+
+
+def identities_of(db: Database, contributor_id: int) -> list[tuple[str, str]]:
+    with db.read() as session:
+        return list(session.execute(
+            select(Identity.platform, Identity.external_id)
+            .where(Identity.contributor_id == contributor_id).order_by(Identity.id)
+        ))  # fmt: skip

@@ -1,0 +1,214 @@
+"""Reading a project back: its status, the per-item export, the raw answers, leaderboards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from engine.db import Database
+from engine.errors import PermissionDenied
+from engine.models import Answer, Batch, Contributor, Item, Project, Result, Task, WorkerSkill
+from engine.services.common import project_by_slug, task_type_of
+from engine.services.contributors import roles_of
+from engine.services.dto import ContributorStats, LeaderboardRow, ProjectStatus
+from tasks.base import STAGE_ANSWER
+
+DONE = ("complete", "resolved")
+
+
+def project_status(db: Database, slug: str, *, actor_id: int | None = None) -> ProjectStatus:
+    """Counts a requester wants first: items, tasks by status, answers, people, completion.
+
+    From chat (``actor_id`` given) only the project's requesters and moderators may read it.
+    """
+    with db.read() as session:
+        project = project_by_slug(session, slug)
+        if actor_id is not None and not {"requester", "moderator", "admin"} & roles_of(
+            session, actor_id, project.id
+        ):
+            raise PermissionDenied("requester", "reading a project's status")
+        by_status = dict(
+            session.execute(
+                select(Task.status, func.count())
+                .where(Task.project_id == project.id, Task.is_gold.is_(False),
+                       Task.stage == STAGE_ANSWER)
+                .group_by(Task.status)
+            ).all()
+        )  # fmt: skip
+        total = sum(by_status.values())
+        done = sum(by_status.get(s, 0) for s in DONE)
+        items = session.execute(
+            select(func.count()).select_from(Item).where(Item.project_id == project.id)
+        ).scalar_one()
+        answers, contributors = session.execute(
+            select(func.count(), func.count(distinct(Answer.contributor_id)))
+            .join(Task, Task.id == Answer.task_id)
+            .where(Task.project_id == project.id)
+        ).one()
+        gold = session.execute(
+            select(func.count()).where(Task.project_id == project.id, Task.is_gold.is_(True))
+        ).scalar_one()
+        batches = [
+            {"id": b.id, "filename": b.filename, "status": b.status, "items": b.n_items,
+             "tasks": b.n_tasks, "error": b.error}
+            for b in session.execute(
+                select(Batch).where(Batch.project_id == project.id).order_by(Batch.id)
+            ).scalars()
+        ]  # fmt: skip
+        return ProjectStatus(
+            slug=project.slug,
+            name=project.name,
+            kind=project.kind,
+            status=project.status,
+            items=items,
+            tasks={status: by_status.get(status, 0) for status in _statuses(by_status)},
+            answers=answers,
+            contributors=contributors,
+            completion=done / total if total else 0.0,
+            gold_tasks=gold,
+            batches=batches,
+        )
+
+
+def _statuses(by_status: dict[str, int]) -> list[str]:
+    known = ["open", "voting", "review", "complete", "resolved"]
+    return known + sorted(set(by_status) - set(known))
+
+
+def export_items(db: Database, slug: str) -> Iterator[dict[str, Any]]:
+    """One row per item: its id, the reassembled answer, confidence, effort and status."""
+    with db.read() as session:
+        project = project_by_slug(session, slug)
+        task_type = task_type_of(project)
+        rows = session.execute(
+            select(Item.external_id, Item.payload, Task.position, Task.payload, Task.status,
+                   Task.is_gold, Task.gold_answer, Task.n_answers, Result.value,
+                   Result.confidence, Item.id)
+            .join(Task, Task.item_id == Item.id)
+            .outerjoin(Result, Result.task_id == Task.id)
+            .where(Item.project_id == project.id, Task.stage == STAGE_ANSWER)
+            .order_by(Item.id, Task.position)
+            .execution_options(yield_per=2000)
+        )  # fmt: skip
+        effort = _effort_by_item(session, project.id)
+        for _item_id, group in groupby(rows, key=lambda row: row[10]):
+            tasks = list(group)
+            yield _item_row(task_type, project, tasks, effort.get(tasks[0][10], 0))
+
+
+def _effort_by_item(session: Session, project_id: int) -> dict[int, int]:
+    """Answers per item, vote tasks included: what the item cost."""
+    return dict(
+        session.execute(
+            select(Task.item_id, func.count(Answer.id))
+            .join(Answer, Answer.task_id == Task.id)
+            .where(Task.project_id == project_id)
+            .group_by(Task.item_id)
+        ).all()
+    )
+
+
+def _item_row(task_type: Any, project: Project, tasks: list[Any], n_answers: int) -> dict[str, Any]:
+    external_id, item_payload = tasks[0][0], tasks[0][1]
+    is_gold = all(t[5] for t in tasks)
+    values = [(t[3], t[6] if t[5] else t[8]) for t in tasks]
+    statuses = {t[4] for t in tasks}
+    if is_gold:
+        status = "gold"
+    elif statuses <= set(DONE):
+        status = "complete"
+    elif "review" in statuses:
+        status = "review"
+    else:
+        status = "open"
+    fields = task_type.reassemble(item_payload, values)
+    confidences = [t[9] for t in tasks]
+    confidence = None if is_gold or None in confidences else min(confidences)
+    answer = fields.pop("answer", None)
+    if answer is None:
+        answer = fields.get("corrected", fields.get("translation"))
+    return {"id": external_id, "answer": answer, "confidence": confidence,
+            "n_answers": n_answers, "status": status, **fields}  # fmt: skip
+
+
+def export_answers(db: Database, slug: str) -> Iterator[dict[str, Any]]:
+    """One row per answer in crowd-kit's long format (task, worker, label) plus timing."""
+    with db.read() as session:
+        project = project_by_slug(session, slug)
+        rows = session.execute(
+            select(Task.id, Item.external_id, Task.stage, Answer.contributor_id, Answer.value,
+                   Answer.seconds, Answer.counted, Task.is_gold, Answer.created_at)
+            .join(Task, Task.id == Answer.task_id)
+            .join(Item, Item.id == Task.item_id)
+            .where(Task.project_id == project.id)
+            .order_by(Answer.id)
+            .execution_options(yield_per=5000)
+        )  # fmt: skip
+        for task_id, item, stage, worker, value, seconds, counted, gold, at in rows:
+            yield {"task": task_id, "item": item, "stage": stage, "worker": worker,
+                   "label": "|".join(value) if isinstance(value, list) else value,
+                   "seconds": None if seconds is None else round(seconds, 3),
+                   "counted": counted, "gold": gold, "created_at": at.isoformat()}  # fmt: skip
+
+
+def contributor_stats(
+    db: Database, contributor_id: int, slug: str | None = None
+) -> ContributorStats:
+    """A contributor's answers, agreement with final results, points and rank.
+
+    Without a project, the counts are summed over every project and the rank is global.
+    """
+    with db.read() as session:
+        query = select(
+            func.coalesce(func.sum(WorkerSkill.n_answers), 0),
+            func.coalesce(func.sum(WorkerSkill.decided), 0),
+            func.coalesce(func.sum(WorkerSkill.agreed), 0),
+            func.coalesce(func.sum(WorkerSkill.points), 0),
+            func.coalesce(func.sum(WorkerSkill.gold_seen), 0),
+            func.coalesce(func.sum(WorkerSkill.gold_correct), 0),
+        ).where(WorkerSkill.contributor_id == contributor_id)
+        project_id = None
+        if slug is not None:
+            project_id = project_by_slug(session, slug).id
+            query = query.where(WorkerSkill.project_id == project_id)
+        answers, decided, agreed, points, seen, correct = session.execute(query).one()
+        board = _points_by_contributor(session, project_id).subquery()
+        rank = session.execute(
+            select(func.count()).select_from(board).where(board.c.points > points)
+        ).scalar_one()
+        return ContributorStats(contributor_id, slug, int(answers), int(decided), int(agreed),
+                                int(points), rank + 1 if answers else None, int(seen),
+                                int(correct))  # fmt: skip
+
+
+def leaderboard(db: Database, slug: str | None = None, limit: int = 10) -> list[LeaderboardRow]:
+    """Top contributors by points; forgotten contributors appear without a name."""
+    with db.read() as session:
+        project_id = project_by_slug(session, slug).id if slug else None
+        board = _points_by_contributor(session, project_id).subquery()
+        rows = session.execute(
+            select(board.c.contributor_id, Contributor.display_name, board.c.points,
+                   board.c.answers)
+            .join(Contributor, Contributor.id == board.c.contributor_id)
+            .order_by(board.c.points.desc(), board.c.answers.desc(), board.c.contributor_id)
+            .limit(limit)
+        ).all()  # fmt: skip
+        return [
+            LeaderboardRow(rank, cid, name, int(points), int(answers))
+            for rank, (cid, name, points, answers) in enumerate(rows, start=1)
+        ]
+
+
+def _points_by_contributor(session: Session, project_id: int | None) -> Any:
+    query = select(
+        WorkerSkill.contributor_id,
+        func.sum(WorkerSkill.points).label("points"),
+        func.sum(WorkerSkill.n_answers).label("answers"),
+    ).group_by(WorkerSkill.contributor_id)
+    if project_id is not None:
+        query = query.where(WorkerSkill.project_id == project_id)
+    return query.having(func.sum(WorkerSkill.n_answers) > 0)

@@ -1,0 +1,63 @@
+"""Re-estimating worker skills of a project with Dawid-Skene (run as an RQ job).
+
+The job reads every counted label answer of the project, fits `quality.DawidSkene` with the
+control tasks' gold answers clamped, and stores each worker's skill; the stopping rule then
+weighs answers by it (`engine.services.completion.skill_of`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+
+from engine.db import Database
+from engine.models import Answer, Task, WorkerSkill
+from engine.services.common import log_event, project_by_slug, task_type_of
+from quality.aggregation import DawidSkene
+from quality.answers import AnswerSet
+from tasks.base import STAGE_ANSWER
+
+MIN_ANSWERS = 50
+MIN_SHARED_TASKS = 10
+"""Below these, Dawid-Skene has too little overlap to say anything about a worker."""
+
+
+def refit_skills(db: Database, slug: str) -> dict[str, Any]:
+    with db.read() as session:
+        project = project_by_slug(session, slug)
+        project_id = project.id
+        if task_type_of(project).answer_kind != "label":
+            return {"project": slug, "fitted": False, "reason": "free-text project"}
+        rows = session.execute(
+            select(Answer.task_id, Answer.contributor_id, Answer.key, Task.is_gold,
+                   Task.gold_answer)
+            .join(Task, Task.id == Answer.task_id)
+            .where(Task.project_id == project_id, Task.stage == STAGE_ANSWER,
+                   Answer.counted.is_(True))
+        ).all()  # fmt: skip
+        task_type = task_type_of(project)
+    if len(rows) < MIN_ANSWERS:
+        return {"project": slug, "fitted": False, "reason": f"fewer than {MIN_ANSWERS} answers"}
+    answers = AnswerSet.from_columns([r[0] for r in rows], [r[1] for r in rows],
+                                     [r[2] for r in rows])  # fmt: skip
+    if int(np.sum(answers.answers_per_task >= 2)) < MIN_SHARED_TASKS:
+        return {"project": slug, "fitted": False, "reason": "too little overlap"}
+    known = set(answers.label_values.tolist())
+    gold = {r[0]: key for r in rows if r[3]
+            if (key := task_type.gold_key(r[4])) is not None and key in known}  # fmt: skip
+    model = DawidSkene(n_iter=100, tol=1e-5).fit(answers, gold=gold or None)
+    skills = {int(w): float(s) for w, s in zip(answers.worker_ids, model.skills_, strict=True)}
+    with db.write() as session:
+        for contributor_id, skill in skills.items():
+            session.execute(
+                update(WorkerSkill)
+                .where(WorkerSkill.project_id == project_id,
+                       WorkerSkill.contributor_id == contributor_id)
+                .values(ds_skill=skill)
+            )  # fmt: skip
+        log_event(session, "skills.refit", project_id=project_id, workers=len(skills),
+                  answers=len(rows), iterations=int(model.n_iter_))  # fmt: skip
+    return {"project": slug, "fitted": True, "workers": len(skills), "answers": len(rows),
+            "iterations": int(model.n_iter_)}  # fmt: skip

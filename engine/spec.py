@@ -1,0 +1,136 @@
+"""Project specs (TOML): read, check every field, and name the field when one is wrong."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InvalidSpec
+from tasks.base import InvalidSettings
+from tasks.registry import get_task_type, task_type_names
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
+GENERAL_FIELDS = {
+    "name", "slug", "kind", "instructions", "overlap", "confidence", "gold_rate",
+    "lease_seconds", "min_seconds", "points", "languages",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    name: str
+    slug: str
+    kind: str
+    instructions: str = ""
+    overlap_min: int = 3
+    overlap_max: int = 5
+    confidence: float = 0.9
+    gold_rate: float = 0.0
+    lease_seconds: int = 600
+    min_seconds: float = 0.0
+    points: int = 1
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def load_spec(path: str | Path) -> ProjectSpec:
+    """Read a TOML file; syntax errors name the file and line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidSpec("file", "does not exist", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidSpec("toml", str(exc), str(path)) from None
+    return parse_spec(raw, source=str(path))
+
+
+def parse_spec(raw: dict[str, Any], source: str | None = None) -> ProjectSpec:
+    """Validate a spec mapping; kind-specific settings go through the task type."""
+
+    def fail(name: str, message: str) -> InvalidSpec:
+        return InvalidSpec(name, message, source)
+
+    name = _text(raw, "name", fail, required=True)
+    slug = _text(raw, "slug", fail, required=False) or _slugify(name)
+    if not SLUG.match(slug):
+        raise fail("slug", "use 2-63 lowercase letters, digits, '-' or '_'")
+    kind = _text(raw, "kind", fail, required=True)
+    if kind not in task_type_names():
+        raise fail("kind", f"unknown kind {kind!r}; known: {', '.join(task_type_names())}")
+    overlap = raw.get("overlap", {"min": 3, "max": 5})
+    if isinstance(overlap, int) and not isinstance(overlap, bool):
+        overlap = {"min": overlap, "max": overlap}
+    if not isinstance(overlap, dict):
+        raise fail("overlap", "expected {min = N, max = M} or a number")
+    overlap_min = _number(overlap, "min", fail, int, 1, 100, default=3, prefix="overlap.")
+    overlap_max = _number(overlap, "max", fail, int, 1, 100, default=max(overlap_min, 5),
+                          prefix="overlap.")  # fmt: skip
+    if overlap_max < overlap_min:
+        raise fail("overlap.max", f"must be >= overlap.min ({overlap_min})")
+    settings_raw = {k: v for k, v in raw.items() if k not in GENERAL_FIELDS}
+    settings_raw.update(_languages(kind, raw.get("languages"), fail))
+    try:
+        settings = get_task_type(kind).parse_settings(settings_raw)
+    except InvalidSettings as exc:
+        raise fail(exc.field, exc.message) from None
+    return ProjectSpec(
+        name=name,
+        slug=slug,
+        kind=kind,
+        instructions=str(raw.get("instructions", "")).strip(),
+        overlap_min=overlap_min,
+        overlap_max=overlap_max,
+        confidence=_number(raw, "confidence", fail, float, 0.5, 1.0, default=0.9),
+        gold_rate=_number(raw, "gold_rate", fail, float, 0.0, 1.0, default=0.0),
+        lease_seconds=_number(raw, "lease_seconds", fail, int, 10, 7 * 86400, default=600),
+        min_seconds=_number(raw, "min_seconds", fail, float, 0.0, 3600.0, default=0.0),
+        points=_number(raw, "points", fail, int, 0, 1000, default=1),
+        settings=settings,
+    )
+
+
+def _text(raw: dict[str, Any], name: str, fail: Any, *, required: bool) -> str:
+    value = raw.get(name)
+    if value is None:
+        if required:
+            raise fail(name, "is required")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(name, "must be a non-empty string")
+    return value.strip()
+
+
+def _number(
+    raw: dict[str, Any], name: str, fail: Any, kind: type, low: float, high: float,
+    *, default: float, prefix: str = "",
+) -> Any:  # fmt: skip
+    value = raw.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail(prefix + name, f"expected a number, got {value!r}")
+    if kind is int and not float(value).is_integer():
+        raise fail(prefix + name, f"expected a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise fail(prefix + name, f"must be between {low} and {high}, got {value!r}")
+    return kind(value)
+
+
+def _languages(kind: str, languages: Any, fail: Any) -> dict[str, str]:
+    """``languages = ["fr"]`` or ``["en", "fr"]`` (source, target) as a shorthand."""
+    if languages is None:
+        return {}
+    if isinstance(languages, str):
+        languages = [languages]
+    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+        raise fail("languages", "expected a list of language codes")
+    if kind == "translation":
+        if len(languages) != 2:
+            raise fail("languages", "translation needs [source, target]")
+        return {"source_language": languages[0], "target_language": languages[1]}
+    return {"language": languages[0]} if languages else {}
+
+
+def _slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:63]
