@@ -1,0 +1,1 @@
+"""The console adapter: answer tasks in a terminal through the same `bots.core.Chat`."""

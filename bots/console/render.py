@@ -1,0 +1,93 @@
+"""Pure builders: neutral replies → plain terminal text (no markup: a terminal shows it as is)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bots.console.i18n import say, t
+from bots.core import payload as p
+from bots.core.replies import Button, Label, Msg, TaskView, msg
+from tasks.base import INPUT_MULTI_CHOICE
+
+
+def text(lang: str, label: Label) -> str:
+    return say(lang, label)
+
+
+def lines(lang: str, messages: Iterable[Msg]) -> str:
+    return "\n\n".join(text(lang, m) for m in messages)
+
+
+def typed(view: TaskView) -> bool:
+    """A task answered by typing (the choices, such as "No error", come by Enter alone)."""
+    return view.reply is not None
+
+
+def numbered(view: TaskView) -> list[Button]:
+    """The choices a number selects, in order (none for a typed task)."""
+    if typed(view):
+        return []
+    wanted = p.MultiToggle if view.input == INPUT_MULTI_CHOICE else p.Answer | p.AnswerIndex
+    return [b for row in view.buttons for b in row if isinstance(p.parse(b.payload), wanted)]
+
+
+def shortcut(view: TaskView) -> Button | None:
+    """The choice of a typed task that Enter alone gives ("No error"), if any."""
+    if not typed(view):
+        return None
+    for button in (b for row in view.buttons for b in row):
+        if isinstance(p.parse(button.payload), p.Answer | p.AnswerIndex):
+            return button
+    return None
+
+
+def choice_label(lang: str, button: Button, options: tuple[str, ...]) -> str:
+    label = button.label
+    if isinstance(label, Msg) and label.key == "choice.marked":
+        label = label.params["label"]  # a multi-choice toggle without its ☐ mark
+    shown = text(lang, label)
+    if shown.isdigit() and 0 < int(shown) <= len(options):
+        return options[int(shown) - 1]  # a long label was numbered: show it whole
+    return shown
+
+
+def task_text(lang: str, view: TaskView) -> str:
+    """The task: title, instructions, context, the text, details, numbered choices, keys."""
+    parts = [f"== {text(lang, view.title)} =="]
+    if view.instructions:
+        parts.append(view.instructions)
+    if view.source_language and view.target_language:
+        parts.append(
+            text(
+                lang,
+                msg("task.languages", source=view.source_language, target=view.target_language),
+            )
+        )
+    body = []
+    if view.context_before:
+        body.append(f"{text(lang, msg('task.context_before'))} {view.context_before}")
+    body.extend(f"  | {line}" for line in view.text.split("\n"))
+    if view.context_after:
+        body.append(f"{text(lang, msg('task.context_after'))} {view.context_after}")
+    parts.append("\n".join(body))
+    if view.details:
+        parts.append("\n".join(f"{k}: {v}" for k, v in view.details))
+    if view.media_url:
+        parts.append(view.media_url)
+    choices = numbered(view)
+    if choices:
+        listed = "\n".join(
+            f"  {i}. {choice_label(lang, b, view.options)}" for i, b in enumerate(choices, 1)
+        )
+        parts.append(f"{t(lang, 'console.choices')}\n{listed}")
+        if view.input == INPUT_MULTI_CHOICE:
+            parts.append(t(lang, "console.multi"))
+    if view.reply is not None:
+        parts.append(text(lang, view.reply.text))
+    keys = [
+        f"s = {text(lang, msg('button.skip'))}",
+        f"r = {text(lang, msg('button.report'))}",
+        "q = quit",
+    ]
+    parts.append("   ".join(keys))
+    return "\n\n".join(parts)

@@ -1,0 +1,112 @@
+"""Neutral keyboards → `discord.ui.View` objects made of the persistent items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bots.core import payload as p
+from bots.core.replies import Button, Keyboard, Label, msg
+from bots.discord import layout as lay
+from bots.discord.i18n import say, t
+from bots.discord.items import ChoiceSelect, MultiSelect, PageButton, PayloadButton
+from bots.discord.views import cut
+
+MAX_LABEL = 80
+MAX_OPTION = 100
+MAX_PLACEHOLDER = 150
+
+
+def view_of(
+    lang: str, buttons: Keyboard, *, options: Sequence[str] = (), page: int = 0
+) -> discord.ui.View | None:
+    """A persistent view (``timeout=None``) of ``buttons``, or ``None`` if there are none."""
+    if not buttons:
+        return None
+    return build(lang, lay.layout(buttons, options=options, page=page))
+
+
+def build(lang: str, layout: lay.Layout) -> discord.ui.View | None:
+    view = discord.ui.View(timeout=None)
+    row = 0
+    if layout.select is not None:
+        view.add_item(_select(lang, layout.select, row))
+        row += 1
+    if layout.pager is not None:
+        _add_pager(view, lang, layout.pager, row)
+        row += 1
+    for buttons in layout.rows:
+        for button in buttons:
+            view.add_item(payload_button(lang, button, row))
+        row += 1
+    return view if view.children else None
+
+
+def payload_button(lang: str, button: Button, row: int | None = None) -> PayloadButton:
+    return PayloadButton(
+        button.payload, label=cut(say(lang, button.label), MAX_LABEL), style=_style(button), row=row
+    )
+
+
+def next_button(lang: str) -> discord.ui.View:
+    """The "Next task" button that Telegram keeps under the message field."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        PayloadButton(p.encode(p.Next()), label=say(lang, msg("button.next")), style=_primary())
+    )
+    return view
+
+
+def _style(button: Button) -> discord.ButtonStyle:
+    payload = p.parse(button.payload)
+    if isinstance(payload, p.Answer | p.AnswerIndex | p.MultiSubmit | p.ReviewPick | p.Next):
+        return _primary()
+    if isinstance(payload, p.ForgetConfirm | p.ReviewDiscard):
+        return discord.ButtonStyle.danger
+    return discord.ButtonStyle.secondary
+
+
+def _primary() -> discord.ButtonStyle:
+    return discord.ButtonStyle.primary
+
+
+def _select(lang: str, spec: lay.Select, row: int) -> discord.ui.DynamicItem[Any]:
+    options = [
+        discord.SelectOption(label=cut(say(lang, o.label), MAX_OPTION) or "—", value=o.value)
+        for o in spec.options
+    ]
+    if spec.multi:
+        placeholder = t(lang, "select.multi")
+    else:
+        placeholder = t(lang, "select.placeholder")
+        if spec.total > len(spec.options):
+            last = spec.first + len(spec.options) - 1
+            shown = t(lang, "select.page", first=spec.first, last=last, total=spec.total)
+            placeholder = f"{placeholder} ({shown})"
+    select: discord.ui.Select[Any] = discord.ui.Select(
+        custom_id=spec.custom_id,
+        placeholder=cut(placeholder, MAX_PLACEHOLDER),
+        min_values=1,
+        max_values=len(options) if spec.multi else 1,
+        options=options,
+        row=row,
+    )
+    if spec.multi:
+        return MultiSelect(spec.owner, select)
+    return ChoiceSelect(select)
+
+
+def _add_pager(view: discord.ui.View, lang: str, pager: lay.Pager, row: int) -> None:
+    for number, key in ((pager.previous, "button.previous"), (pager.next, "button.more")):
+        if number is not None:
+            view.add_item(PageButton(pager.assignment_id, number, t(lang, key), row=row))
+
+
+def build_buttons(lang: str, buttons: Sequence[tuple[Label, str]]) -> discord.ui.View:
+    """One row of payload buttons (``label``, ``payload``)."""
+    view = discord.ui.View(timeout=None)
+    for label, payload in buttons:
+        view.add_item(payload_button(lang, Button(label, payload), 0))
+    return view

@@ -1,0 +1,103 @@
+"""The console contributor, driven by typed lines; what it writes is read as plain text."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bots.console.session import PLATFORM, ConsoleSession
+from bots.core import Chat, User
+from engine import services
+from engine.app import Essaim
+from engine.config import load_settings
+from engine.spec import parse_spec
+
+pytestmark = pytest.mark.e2e
+
+MOOD = {
+    "name": "Mood",
+    "slug": "mood",
+    "kind": "labeling",
+    "labels": ["positive", "negative", "neutral"],
+    "overlap": {"min": 1, "max": 1},
+    "confidence": 0.5,
+    "gold_rate": 0.0,
+}
+PROOF = {
+    "name": "Proof",
+    "slug": "proof",
+    "kind": "proofreading",
+    "language": "en",
+    "overlap": {"min": 1, "max": 2},
+    "candidates": 1,
+}
+
+
+@pytest.fixture
+def essaim(tmp_path: Path) -> Iterator[Essaim]:
+    engine = Essaim.from_settings(
+        load_settings(database_url=f"sqlite:///{tmp_path}/e.db", redis_url=None)
+    )
+    yield engine
+    engine.close()
+
+
+def add(essaim: Essaim, spec: dict, filename: str, data: bytes) -> None:
+    services.create_project(essaim.db, parse_spec(spec))
+    assert essaim.add_batch(spec["slug"], filename, data).status == "finished"
+
+
+def session(essaim: Essaim, lines: list[str], project: str | None = None) -> list[str]:
+    """Run a session over ``lines``; everything it wrote."""
+    typed = iter(lines)
+    out: list[str] = []
+
+    def read(_prompt: str) -> str:
+        line = next(typed, None)
+        if line is None:
+            raise EOFError  # what input() raises at the end of the input
+        return line
+
+    user = User(PLATFORM, "ana", "Ana", "en_GB.UTF-8")
+    ConsoleSession(Chat(essaim), user, read=read, write=out.append, project=project).run()
+    return out
+
+
+def test_answer_skip_stats_and_quit(essaim: Essaim):
+    add(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\nc3,Meh\n")
+    out = session(essaim, ["1", "s", "2", "stats", "lb", "q"], project="mood")
+    text = "\n".join(out)
+    assert "== Task — Mood ==" in text
+    assert "  1. positive\n  2. negative\n  3. neutral" in text
+    assert "Your answer: positive" in text and "Skipped." in text
+    assert "Your answer: negative" in text
+    assert "answers: 2" in text  # stats
+    assert "1. Ana — " in text  # leaderboard
+    assert out[-1] == "Goodbye, and thank you!"
+    rows = list(services.export_answers(essaim.db, "mood"))
+    assert sorted(r["label"] for r in rows) == ["negative", "positive"]
+
+
+def test_unknown_input_changes_nothing(essaim: Essaim):
+    add(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\n")
+    out = session(essaim, ["7", "maybe", "q"], project="mood")
+    assert sum("Not understood" in line for line in out) == 2
+    assert services.project_status(essaim.db, "mood").answers == 0
+
+
+def test_proofreading_enter_alone_is_no_error_and_text_is_a_correction(essaim: Essaim):
+    add(essaim, PROOF, "d.md", b"Teh cat sat on the mat. The dog barks.\n")
+    out = session(essaim, ["The cat sat on the mat.", "", "q"], project="proof")
+    text = "\n".join(out)
+    assert "press Enter alone if there is no error" in text
+    values = {str(r) for r in services.export_answers(essaim.db, "proof")}
+    assert any("The cat sat on the mat." in v for v in values)
+    assert services.project_status(essaim.db, "proof").answers == 2
+
+
+def test_end_of_input_quits_and_the_next_session_continues(essaim: Essaim):
+    add(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\n")
+    session(essaim, ["1"], project="mood")  # the input ends: the session ends cleanly
+    out = session(essaim, ["2", "", "q"], project="mood")
+    assert any("No task left" in line for line in out)
+    assert services.project_status(essaim.db, "mood").answers == 2

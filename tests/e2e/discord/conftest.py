@@ -1,0 +1,66 @@
+"""Fixtures of the Discord end-to-end tests (the harness is in `dc_harness`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import discord
+import pytest
+
+from bots.discord.app import build_bot
+from engine.app import Essaim
+from engine.config import load_settings
+from tests.e2e.discord.dc_harness import APPLICATION_ID, Discord, Recorder
+
+
+@pytest.fixture
+def dc_engine(tmp_path: Path) -> Iterator[Essaim]:
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path}/e.db", redis_url=None, discord_token="test-token"
+    )
+    essaim = Essaim.from_settings(settings)
+    yield essaim
+    essaim.close()
+
+
+def start_bot(essaim: Essaim, runner: asyncio.Runner) -> Discord:
+    """A bot set up as after a login, never connected (a restart is a second call)."""
+    bot = build_bot(essaim.settings, essaim)
+    recorder = Recorder()
+    bot.http.request = recorder.rest  # type: ignore[method-assign]
+    bot.http.get_from_cdn = recorder.cdn  # type: ignore[method-assign]
+    state = bot._connection
+    state.application_id = APPLICATION_ID
+    state.user = discord.ClientUser(
+        state=state,
+        data={
+            "id": str(APPLICATION_ID),
+            "username": "Essaim",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+        },
+    )
+    runner.run(bot._async_setup_hook())
+    runner.run(bot.setup_hook())
+    return Discord(essaim, bot, recorder, runner)
+
+
+@pytest.fixture
+def runner() -> Iterator[asyncio.Runner]:
+    with asyncio.Runner() as loop:
+        yield loop
+
+
+@pytest.fixture
+def dc(
+    dc_engine: Essaim, runner: asyncio.Runner, caplog: pytest.LogCaptureFixture
+) -> Iterator[Discord]:
+    """The bot, set up without connecting; no handler may fail (nothing logged as an error)."""
+    caplog.set_level(logging.WARNING)
+    yield start_bot(dc_engine, runner)
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, [r.getMessage() for r in failures]
