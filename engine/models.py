@@ -289,6 +289,24 @@ class TaskReport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Outbox(Base):
+    """Messages owed to a person on one platform; any bot process of that platform sends them.
+
+    Written in the same transaction as what they announce (a batch ingested or completed),
+    so they are never lost, and taken with ``SKIP LOCKED`` so two processes never both send.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_platform", "platform", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(48))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Event(Base):
     """Append-only audit log of decisions: reviews, bans, role grants, deletions."""
 

@@ -18,6 +18,7 @@ from engine.services.contributors import (
 from engine.services.importing import import_answers
 from engine.services.linking import create_link_code, redeem_link_code
 from engine.services.notices import batch_notice, identities_of, report_task
+from engine.services.outbox import take_notices
 from engine.services.projects import create_project, get_project, list_projects, set_project_status
 from engine.services.reporting import (
     contributor_stats,
@@ -61,5 +62,6 @@ __all__ = [
     "set_project_status",
     "skip_task",
     "submit_answer",
+    "take_notices",
     "upload_batch",
 ]

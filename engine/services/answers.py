@@ -12,7 +12,7 @@ import random
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session
 
 from engine import ledger
@@ -45,16 +45,17 @@ def submit_answer(
     moment = now or utcnow()
 
     def work(session: Session) -> SubmitResult:
-        result, slug = _submit(session, contributor_id, assignment_id, raw, seconds, moment)
+        result, project = _submit(session, contributor_id, assignment_id, raw, seconds, moment)
         completed = tuple(session.info.pop(COMPLETED_BATCHES, ()))
         if completed:
             result = replace(result, completed_batches=completed)
         if (
             chain_next
-            and slug is not None
+            and project is not None
             and result.status in ("accepted", "duplicate", "expired")
         ):
-            nxt = offer_next(session, contributor_id, slug, now=moment, rng=rng)
+            nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
+                             project=project)  # fmt: skip
             result = replace(result, next=nxt)
         return result
 
@@ -68,29 +69,32 @@ def _submit(
     raw: str | list[str],
     seconds: float | None,
     now: datetime,
-) -> tuple[SubmitResult, str | None]:
-    """The answer itself; also returns the project slug to chain the next task."""
+) -> tuple[SubmitResult, Project | None]:
+    """The answer itself; also returns the project, to chain the next task."""
     row = session.execute(
-        select(Assignment, Task, Project)
+        select(Assignment, Task, Project, WorkerSkill)
         .join(Task, Task.id == Assignment.task_id)
         .join(Project, Project.id == Assignment.project_id)
+        .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Assignment.contributor_id,
+                                     WorkerSkill.project_id == Assignment.project_id))
         .where(Assignment.id == assignment_id)
         .with_for_update(of=(Assignment, Task))
-    ).first()
+    ).first()  # fmt: skip
     if row is None:
         return SubmitResult(status="unknown"), None
-    assignment, task, project = row
+    assignment, task, project, skill = row
     if assignment.contributor_id != contributor_id:
         return SubmitResult(status="not_yours"), None
-    slug = project.slug
+    chain = project  # the project to lease the next task from
     if assignment.status == "answered":
         stored = session.execute(
             select(Answer.value).where(Answer.assignment_id == assignment_id)
         ).scalar_one_or_none()
-        return SubmitResult(status="duplicate", value=stored, task_status=task.status), slug
+        return SubmitResult(status="duplicate", value=stored, task_status=task.status), chain
     if assignment.status not in ("leased", "expired"):
-        return SubmitResult(status="expired", task_status=task.status), slug
-    skill = worker_row(session, contributor_id, project.id)
+        return SubmitResult(status="expired", task_status=task.status), chain
+    if skill is None:
+        skill = worker_row(session, contributor_id, project.id)
     if skill.suspended:
         return SubmitResult(status="suspended"), None
     task_type = task_type_of(project)
@@ -104,7 +108,7 @@ def _submit(
         assignment.status = "expired"
         if was_leased:
             task.n_leased -= 1
-        return SubmitResult(status="expired", task_status=task.status), slug
+        return SubmitResult(status="expired", task_status=task.status), chain
     if seconds is None:
         seconds = max(0.0, (now - assignment.leased_at).total_seconds())
     key = task_type.answer_key(value)
@@ -128,7 +132,7 @@ def _submit(
     accepted = SubmitResult(status="accepted", value=value, feedback=feedback,
                             task_status=task.status, points=points,
                             answer_id=answer_id)  # fmt: skip
-    return accepted, slug
+    return accepted, chain
 
 
 def _still_needed(task: Task, assignment: Assignment, now: datetime) -> bool:

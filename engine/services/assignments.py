@@ -51,9 +51,13 @@ def offer_next(
     now: datetime,
     rng: random.Random | None = None,
     reuse_lease: bool = True,
+    project: Project | None = None,
 ) -> NextTask:
-    """`next_task` inside the caller's transaction (submit chains it after an answer)."""
-    project = _project_for(session, contributor_id, slug)
+    """`next_task` inside the caller's transaction (submit chains it after an answer).
+
+    A caller that already loaded the project passes it, saving the look-up.
+    """
+    project = project or _project_for(session, contributor_id, slug)
     if project is None:
         return NextTask(status="no_project")
     if project.status != "active":

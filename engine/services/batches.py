@@ -8,6 +8,7 @@ rolls the whole batch back, so a failed upload leaves no item or task behind.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
 from itertools import islice
 from typing import Any
 
@@ -20,6 +21,7 @@ from engine.models import Batch, Item, Project, Task, utcnow
 from engine.services.common import log_event, project_by_slug, task_type_of
 from engine.services.contributors import require_role
 from engine.services.dto import BatchReport
+from engine.services.outbox import notify
 from tasks.base import InvalidRecord, TaskType
 from tasks.uploads import Record, UploadError, read_records
 
@@ -71,7 +73,9 @@ def ingest_batch(db: Database, batch_id: int, progress: Progress | None = None) 
                 session.execute(text("ANALYZE task"))
             log_event(session, "batch.ingest", actor_id=batch.uploaded_by, project_id=project.id,
                       batch=batch.id, items=batch.n_items, tasks=batch.n_tasks)  # fmt: skip
-            return _report(session, batch, n_gold)
+            report = _report(session, batch, n_gold)
+            notify(session, batch.uploaded_by, "batch.ingested", **asdict(report))
+            return report
     except InvalidUpload as exc:
         _mark_failed(db, batch_id, str(exc))
         raise
@@ -194,6 +198,7 @@ def _mark_failed(db: Database, batch_id: int, error: str) -> None:
             batch.error = error
             batch.source = None
             batch.completed_at = utcnow()
+            notify(session, batch.uploaded_by, "batch.failed", **asdict(_report(session, batch)))
 
 
 def _report(session: Session, batch: Batch, n_gold: int | None = None) -> BatchReport:

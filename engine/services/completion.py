@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine import ledger
 from engine.models import Answer, Assignment, Batch, Item, Project, Result, Task, WorkerSkill
 from engine.services.common import log_event
+from engine.services.outbox import notify
 from quality.skill import combine_skills
 from quality.stopping import decide
 from tasks.base import STAGE_VOTE, TaskType
@@ -263,10 +264,15 @@ def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
     if not pending:
         updated = session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == "open")
-            .values(status="complete", completed_at=now).returning(Batch.project_id)
-        ).scalar_one_or_none()  # fmt: skip
+            .values(status="complete", completed_at=now)
+            .returning(Batch.project_id, Batch.uploaded_by, Batch.filename, Batch.n_items)
+        ).first()  # fmt: skip
         if updated is not None:
-            log_event(session, "batch.complete", project_id=updated, batch=batch_id)
+            project_id, uploader, filename, n_items = updated
+            log_event(session, "batch.complete", project_id=project_id, batch=batch_id)
+            slug = session.execute(select(Project.slug).where(Project.id == project_id)).scalar()
+            notify(session, uploader, "batch.complete", batch_id=batch_id, project_slug=slug,
+                   filename=filename, n_items=n_items)  # fmt: skip
             session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
 
 

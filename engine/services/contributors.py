@@ -33,6 +33,12 @@ def identify(
     """
     platform = platform.lower()
     external_id = str(external_id)
+    with db.read() as session:  # every chat message comes through here: read first
+        known = _known(session, platform, external_id)
+        if known is not None and (not display_name or known.display_name == display_name):
+            info = contributor_info(session, known)
+            if (platform, external_id) not in admins or "admin" in info.roles:
+                return info
     for _attempt in range(2):
         try:
             with db.write() as session:
@@ -51,11 +57,7 @@ def _identify(
     language: str | None,
     admins: Collection[tuple[str, str]],
 ) -> ContributorInfo:
-    contributor = session.execute(
-        select(Contributor)
-        .join(Identity, Identity.contributor_id == Contributor.id)
-        .where(Identity.platform == platform, Identity.external_id == external_id)
-    ).scalar_one_or_none()
+    contributor = _known(session, platform, external_id)
     is_new = contributor is None
     if contributor is None:
         contributor = Contributor(display_name=display_name, language=language)
@@ -73,6 +75,14 @@ def _identify(
                   reason="ESSAIM_ADMINS")  # fmt: skip
         session.flush()
     return contributor_info(session, contributor, is_new=is_new)
+
+
+def _known(session: Session, platform: str, external_id: str) -> Contributor | None:
+    return session.execute(
+        select(Contributor)
+        .join(Identity, Identity.contributor_id == Contributor.id)
+        .where(Identity.platform == platform, Identity.external_id == external_id)
+    ).scalar_one_or_none()
 
 
 def contributor_info(
