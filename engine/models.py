@@ -8,7 +8,7 @@ decides "answers + live leases < target" on the locked task row itself, which is
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -210,6 +211,8 @@ class Assignment(Base):
 
 
 class Answer(Base):
+    """One answer; unique per assignment, so a double tap or a re-delivered update stores one."""
+
     __tablename__ = "answer"
     __table_args__ = (Index("ix_answer_task", "task_id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -318,3 +321,8 @@ class Event(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+ASSIGNMENT_TABLE = cast(Table, Assignment.__table__)
+ANSWER_TABLE = cast(Table, Answer.__table__)
+"""Core tables for the hot path's inserts, which need none of the ORM's bookkeeping."""

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine import ledger
 from engine.db import Database
-from engine.models import Answer, Assignment, Project, Task, WorkerSkill, utcnow
+from engine.models import ANSWER_TABLE, Answer, Assignment, Project, Task, WorkerSkill, utcnow
 from engine.services.assignments import offer_next
 from engine.services.common import task_type_of, worker_row
 from engine.services.completion import COMPLETED_BATCHES, settle
@@ -54,8 +54,10 @@ def submit_answer(
             and project is not None
             and result.status in ("accepted", "duplicate", "expired")
         ):
+            # After an accepted answer the lease just used was their only one on the
+            # project: no need to look for another. A double tap must get the same next task.
             nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
-                             project=project)  # fmt: skip
+                             project=project, reuse_lease=result.status != "accepted")  # fmt: skip
             result = replace(result, next=nxt)
         return result
 
@@ -113,7 +115,7 @@ def _submit(
         seconds = max(0.0, (now - assignment.leased_at).total_seconds())
     key = task_type.answer_key(value)
     answer_id = session.execute(
-        insert(Answer).returning(Answer.id),
+        insert(ANSWER_TABLE).returning(Answer.id),
         [{"assignment_id": assignment.id, "task_id": task.id, "contributor_id": contributor_id,
           "value": value, "key": key, "seconds": seconds, "created_at": now}],
     ).scalar_one()  # fmt: skip

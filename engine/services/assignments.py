@@ -17,7 +17,7 @@ from sqlalchemy import Row, and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.db import Database
-from engine.models import Assignment, Contributor, Project, Task, utcnow
+from engine.models import ASSIGNMENT_TABLE, Assignment, Contributor, Project, Task, utcnow
 from engine.scheduling import gold_rate_for, lease_end
 from engine.services.common import task_type_of, worker_row
 from engine.services.dto import NextTask, TaskOffer
@@ -85,7 +85,7 @@ def offer_next(
         return NextTask(status="none", project_slug=project.slug)
     expires_at = lease_end(now, project.lease_seconds)
     assignment_id = session.execute(
-        insert(Assignment).returning(Assignment.id),
+        insert(ASSIGNMENT_TABLE).returning(Assignment.id),
         [{"task_id": task.id, "contributor_id": contributor_id, "project_id": project.id,
           "status": "leased", "leased_at": now, "expires_at": expires_at}],
     ).scalar_one()  # fmt: skip
