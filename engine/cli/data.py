@@ -70,7 +70,18 @@ def export(
     """Export results (one row per item) or raw answers (task, worker, label, seconds)."""
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}")
-    rows = write_export(state.essaim().db, project, output, fmt=fmt, raw=raw)
+    essaim = state.essaim()
+    if output is None or essaim.queue.is_inline:
+        rows = write_export(essaim.db, project, output, fmt=fmt, raw=raw)
+    else:  # with Redis, a worker builds the file (it must see the same path)
+        services.get_project(essaim.db, project)  # a wrong slug fails here, not in the worker
+        handle = essaim.queue.enqueue(jobs.export_job, project, str(output.resolve()), fmt, raw)
+        while handle.status not in ("finished", "failed", "stopped", "canceled"):
+            time.sleep(0.5)
+            handle = essaim.queue.fetch(handle)
+        if handle.status != "finished":
+            raise fail(f"export job {handle.id} {handle.status}: {handle.error}")
+        rows = handle.result["rows"]
     if output is not None:
         errors.print(f"{rows} rows written to {output}")
 
