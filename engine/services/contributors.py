@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.errors import EssaimError, NotFound, PermissionDenied
-from engine.models import Contributor, Identity, Project, RoleGrant
+from engine.models import (
+    Contributor,
+    Identity,
+    LinkCode,
+    Outbox,
+    Project,
+    RoleGrant,
+    TaskReport,
+)
 from engine.services.common import log_event, project_by_slug, release_leases_of
 from engine.services.dto import ContributorInfo
 
@@ -199,14 +207,27 @@ def grant_role(
 def forget_contributor(db: Database, contributor_id: int, *, actor_id: int | None = None) -> int:
     """Delete a contributor's personal data; their answers stay, tied to an anonymous id.
 
-    Identities, name, language and roles go; open leases are released so the tasks they held
-    are offered to others at once. Returns the number of leases released.
+    Identities, name, language and roles go, and with them what names a platform account:
+    pending notices, link codes, and the authorship of problem reports (the reports stay for
+    moderators). Open leases are released so the tasks they held are offered to others at
+    once. Returns the number of leases released.
     """
     with db.write() as session:
         if actor_id is not None and actor_id != contributor_id:
             require_role(session, actor_id, "admin", "forgetting another contributor")
         contributor = _contributor(session, contributor_id)
         released = release_leases_of(session, contributor_id)
+        accounts = select(Identity.platform, Identity.external_id).where(
+            Identity.contributor_id == contributor_id
+        )
+        session.execute(
+            delete(Outbox).where(tuple_(Outbox.platform, Outbox.external_id).in_(accounts))
+        )
+        session.execute(delete(LinkCode).where(LinkCode.contributor_id == contributor_id))
+        session.execute(
+            update(TaskReport).where(TaskReport.contributor_id == contributor_id)
+            .values(contributor_id=None)
+        )  # fmt: skip
         session.execute(delete(Identity).where(Identity.contributor_id == contributor_id))
         session.execute(delete(RoleGrant).where(RoleGrant.contributor_id == contributor_id))
         contributor.display_name = None

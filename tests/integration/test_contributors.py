@@ -134,3 +134,19 @@ def test_forgetting_another_contributor_needs_admin(essaim):
     with pytest.raises(PermissionDenied):
         services.forget_contributor(essaim.db, ada, actor_id=bob)
     assert services.forget_contributor(essaim.db, ada, actor_id=ada) == 0
+
+
+def test_forget_also_drops_notices_link_codes_and_report_authorship(essaim):
+    from engine.models import LinkCode, Outbox, TaskReport
+
+    make_project(essaim, overlap={"min": 2, "max": 2})
+    requester = services.grant_role(essaim.db, "telegram:77", "requester").id
+    essaim.add_batch("animals", "b.csv", b"id,text\na,one\nb,two\n", actor_id=requester)
+    services.create_link_code(essaim.db, requester)
+    offered = services.next_task(essaim.db, requester, "animals").offer
+    services.report_task(essaim.db, requester, offered.assignment_id, "my phone is 555-0100")
+    assert count(essaim.db, Outbox) == 1 and count(essaim.db, LinkCode) == 1
+    services.forget_contributor(essaim.db, requester)
+    assert count(essaim.db, Outbox) == 0 and count(essaim.db, LinkCode) == 0
+    assert count(essaim.db, TaskReport) == 1
+    assert count(essaim.db, TaskReport, TaskReport.contributor_id.is_(None)) == 1
