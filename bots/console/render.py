@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
-from bots.console.i18n import say, t
 from bots.core import payload as p
+from bots.core.i18n import SHARED
 from bots.core.replies import Button, Label, Msg, TaskView, msg
 from tasks.base import INPUT_MULTI_CHOICE
 
+TEXTS = SHARED.overlay(Path(__file__).resolve().parent / "locales")
+"""The shared catalog under the console's own (typed commands, no buttons)."""
+
 
 def text(lang: str, label: Label) -> str:
-    return say(lang, label)
+    return TEXTS.say(lang, label)
 
 
 def lines(lang: str, messages: Iterable[Msg]) -> str:
@@ -79,9 +83,9 @@ def task_text(lang: str, view: TaskView) -> str:
         listed = "\n".join(
             f"  {i}. {choice_label(lang, b, view.options)}" for i, b in enumerate(choices, 1)
         )
-        parts.append(f"{t(lang, 'console.choices')}\n{listed}")
+        parts.append(f"{TEXTS.translate(lang, 'console.choices')}\n{listed}")
         if view.input == INPUT_MULTI_CHOICE:
-            parts.append(t(lang, "console.multi"))
+            parts.append(TEXTS.translate(lang, "console.multi"))
     if view.reply is not None:
         parts.append(text(lang, view.reply.text))
     keys = [

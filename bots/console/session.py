@@ -3,6 +3,7 @@
 The session reads lines and writes texts through two callables, so tests drive it with a
 list of lines and read what it wrote. The only state it keeps is the task on screen (what a
 number or a typed text answers); everything else is in the database, as for the bots.
+Before each line is read, the notices the outbox owes this person (batch reports) are shown.
 
     (start) → task on screen ─ number / text / Enter ─→ answer → next task on screen
                  │  s, r ──→ skip / report ──→ next task          │
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bots.console import render
-from bots.console.i18n import t
 from bots.core import Chat, Reply, User
 from bots.core import payload as p
 from bots.core.replies import Msg, TaskView
@@ -46,17 +46,26 @@ class ConsoleSession:
     def run(self) -> None:
         """Welcome, the first task, then one line at a time until ``q`` or end of input."""
         self.show(self.chat.start(self.user, self.project))
-        self.write(t(self.lang, "console.welcome", name=self.user.display_name or ""))
+        self.write(
+            render.TEXTS.translate(self.lang, "console.welcome", name=self.user.display_name or "")
+        )
         if self.task is None:
             self.show(self.chat.next(self.user, self.project))
         while True:
+            self.show_notices()
             try:
                 line = self.read("> ")
             except (EOFError, KeyboardInterrupt):
                 break
             if not self.handle(line):
                 break
-        self.write(t(self.lang, "console.bye"))
+        self.write(render.TEXTS.translate(self.lang, "console.bye"))
+
+    def show_notices(self) -> None:
+        """What the outbox owes this person on the console (batch reports), between tasks;
+        notices for other console users sharing the database stay for their sessions."""
+        for _external_id, reply in self.chat.notices(PLATFORM, external_id=self.user.external_id):
+            self.write(render.lines(reply.lang, reply.lines))
 
     def handle(self, line: str) -> bool:
         """Do what one typed line asks; ``False`` to quit."""
@@ -73,7 +82,7 @@ class ConsoleSession:
             if command in ("", "n", "next"):
                 self.show(self.chat.next(self.user, self.project))
             else:
-                self.write(t(self.lang, "console.no_task"))
+                self.write(render.TEXTS.translate(self.lang, "console.no_task"))
         else:
             self.on_task(self.task, line)
         return True
@@ -85,14 +94,14 @@ class ConsoleSession:
         if command == "s":
             self.show(self.chat.skip(self.user, aid))
         elif command == "r":
-            reason = self.read(t(self.lang, "console.report_reason") + " ")
+            reason = self.read(render.TEXTS.translate(self.lang, "console.report_reason") + " ")
             self.show(self.chat.report(self.user, aid, reason.strip()))
         elif render.typed(task):
             self.typed_answer(task, line)
         else:
             data = self.choice_payload(task, command)
             if data is None:
-                self.write(t(self.lang, "console.unknown", text=line.strip()))
+                self.write(render.TEXTS.translate(self.lang, "console.unknown", text=line.strip()))
             else:
                 self.show(self.chat.press(self.user, data))
 

@@ -8,14 +8,13 @@ Nothing here imports a chat library.
 
 from bots.core.base import User
 from bots.core.chat import Chat
-from bots.core.replies import Button, Image, Msg, Notice, Reply, ReplyPrompt, TaskView, msg, say
+from bots.core.replies import Button, Image, Msg, Reply, ReplyPrompt, TaskView, msg, say
 
 __all__ = [
     "Button",
     "Chat",
     "Image",
     "Msg",
-    "Notice",
     "Reply",
     "ReplyPrompt",
     "TaskView",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bots.core.i18n import pick_language
+from bots.core.i18n import normalise_language, pick_language
 from bots.core.replies import Reply, msg
 from engine import services
 from engine.app import Essaim
@@ -93,6 +93,7 @@ class ChatBase:
             user.platform,
             user.external_id,
             display_name=user.display_name,
+            language=normalise_language(user.language_code),
             admins=self.essaim.settings.admin_identities,
         )
         return Speaker(user, info, self.pick(info.language, user.language_code))

@@ -10,13 +10,14 @@ from __future__ import annotations
 from bots.core import payload as p
 from bots.core.account import Account
 from bots.core.base import User, polite
+from bots.core.notices import Notifying
 from bots.core.replies import Reply, msg
 from bots.core.requesting import Requesting
 from bots.core.reviewing import Reviewing
 
 
-class Chat(Account, Requesting, Reviewing):
-    """Contributors' (`Contributing`, `Account`), requesters' and moderators' use cases."""
+class Chat(Account, Requesting, Reviewing, Notifying):
+    """Contributors' (`Contributing`, `Account`), requesters', moderators' use cases; notices."""
 
     def press(self, user: User, data: str | None, *, seconds: float | None = None) -> Reply:
         """A pressed button: parse its payload strictly and run what it asks for."""

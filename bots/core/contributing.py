@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from bots.core.base import ChatBase, Speaker, User, polite
-from bots.core.i18n import has_key, pick_language
+from bots.core.i18n import has_key
 from bots.core.payload import TextRef, text_ref
 from bots.core.render import choice_at, render_task, reply_prompt, selected_values, value_text
-from bots.core.replies import Msg, Notice, Reply, ReplyPrompt, msg
+from bots.core.replies import Msg, Reply, ReplyPrompt, msg
 from engine import services
 from engine.services.dto import NextTask, SubmitResult, TaskOffer
 
@@ -113,9 +113,7 @@ class Contributing(ChatBase):
                     if result.feedback.correct
                     else msg("feedback.wrong", expected=value_text(result.feedback.expected))
                 )
-            return self._with_next(
-                who, result.next, toast=toast, edit=tuple(edit), notices=self._notices(result)
-            )
+            return self._with_next(who, result.next, toast=toast, edit=tuple(edit))
         if status == "duplicate":  # a double tap: the first press already showed the next task
             return Reply(who.lang, toast=toast, edit=(answered,))
         if status == "expired":
@@ -133,27 +131,6 @@ class Contributing(ChatBase):
     def _again(self, assignment_id: int) -> ReplyPrompt:
         target = TextRef("answer", assignment_id)
         return ReplyPrompt(msg("prompt.again"), text_ref(target), target)
-
-    def _notices(self, result: SubmitResult) -> tuple[Notice, ...]:
-        """Tell the uploaders of the batches this answer completed."""
-        notices = []
-        default = self.essaim.settings.default_language
-        for batch_id in result.completed_batches:
-            notice = services.batch_notice(self.db, batch_id)
-            report = notice.report
-            line = msg(
-                "batch.complete",
-                project=report.project_slug,
-                filename=report.filename,
-                items=report.n_items,
-                batch=report.batch_id,
-            )
-            lang = pick_language(notice.language, None, default)
-            notices += [
-                Notice(platform, external_id, lang, (line,))
-                for platform, external_id in notice.recipients
-            ]
-        return tuple(notices)
 
     # --- giving a task back --------------------------------------------------------------
 

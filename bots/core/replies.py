@@ -113,16 +113,6 @@ class Image:
 
 
 @dataclass(frozen=True)
-class Notice:
-    """A message for someone other than the sender (the uploader of a completed batch)."""
-
-    platform: str
-    external_id: str
-    lang: str
-    lines: tuple[Msg, ...]
-
-
-@dataclass(frozen=True)
 class Reply:
     """Everything one interaction answers, in the order an adapter should send it.
 
@@ -130,7 +120,7 @@ class Reply:
     2. ``edit``: lines that replace or complete the message the user acted on;
     3. ``lines`` with ``buttons``: a message;
     4. ``image``; 5. ``review`` or ``task`` (``task_in_place``: redraw the acted-on message);
-    6. ``prompt``: ask for free text; 7. ``notices`` to other people.
+    6. ``prompt``: ask for free text.
     ``menu`` asks for the persistent "Next task" keyboard.
     """
 
@@ -145,15 +135,10 @@ class Reply:
     task_in_place: bool = False
     prompt: ReplyPrompt | None = None
     menu: bool = False
-    notices: tuple[Notice, ...] = ()
 
 
 def say(lang: str | None, text: Label) -> str:
-    """The plain text of a message or label in ``lang``; nested messages are resolved."""
-    from bots.core.i18n import translate
+    """The plain text of a message or label in ``lang``, from the shared catalog only."""
+    from bots.core.i18n import SHARED
 
-    if isinstance(text, str):
-        return text
-    lang = text.params.get("_lang", lang)  # a text shown in a given language (its own name)
-    params = {k: say(lang, v) if isinstance(v, Msg) else v for k, v in text.params.items()}
-    return translate(lang, text.key, **params)
+    return SHARED.say(lang, text)

@@ -5,49 +5,33 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from bots.core.base import ChatBase, User, polite
-from bots.core.replies import Image, Msg, Reply, msg
+from bots.core.replies import Image, Reply, msg
 from engine import services
 from engine.charts import quality_chart
 from engine.quality_report import quality_report
 
 log = logging.getLogger(__name__)
 
-"""Roles that may read a project's status (the service itself does not check)."""
-
-
-def batch_lines(result: dict[str, Any]) -> tuple[Msg, ...]:
-    """Summarise an ingested batch report (a `BatchReport` as a dict)."""
-    if result.get("status") == "failed" or result.get("error"):
-        return (msg("upload.failed", error=result.get("error") or ""),)
-    return (
-        msg(
-            "upload.done",
-            batch=result["batch_id"],
-            project=result["project_slug"],
-            filename=result["filename"],
-            items=result["n_items"],
-            tasks=result["n_tasks"],
-            gold=result.get("n_gold", 0),
-        ),
-    )
-
 
 class Requesting(ChatBase):
     @polite
     def upload(self, user: User, project: str, filename: str, data: bytes) -> Reply:
-        """Store a document as a batch and ingest it as a job; errors name file and line."""
+        """Store a document as a batch and ingest it as a job; say only that it was received.
+
+        The report (or the errors by file and line) is a "batch.ingested" or "batch.failed"
+        notice in the engine's outbox, written with the ingestion, whether it ran inline or
+        in a worker: summarising it here too would tell the uploader twice. Adapters drain
+        their outbox right after an upload, so an inline report follows at once. A refused
+        file (type, size, encoding, role) is refused here; so is a job that crashed, which
+        leaves no notice.
+        """
         who = self.speaker(user)
         handle = self.essaim.add_batch(project, filename, data, actor_id=who.id)
-        if handle.status == "finished":
-            lines = batch_lines(handle.result or {})
-        elif handle.status == "failed":
-            lines = (msg("upload.failed", error=handle.error or ""),)
-        else:
-            lines = (msg("upload.queued", project=project, filename=filename),)
-        return Reply(who.lang, lines=lines)
+        if handle.status == "failed":
+            return Reply(who.lang, lines=(msg("upload.failed", error=handle.error or ""),))
+        return Reply(who.lang, lines=(msg("upload.received", project=project, filename=filename),))
 
     @polite
     def status(self, user: User, project: str) -> Reply:

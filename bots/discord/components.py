@@ -10,9 +10,8 @@ import discord
 from bots.core import payload as p
 from bots.core.replies import Button, Keyboard, Label, msg
 from bots.discord import layout as lay
-from bots.discord.i18n import say, t
 from bots.discord.items import ChoiceSelect, MultiSelect, PageButton, PayloadButton
-from bots.discord.views import cut
+from bots.discord.views import TEXTS, cut
 
 MAX_LABEL = 80
 MAX_OPTION = 100
@@ -46,7 +45,10 @@ def build(lang: str, layout: lay.Layout) -> discord.ui.View | None:
 
 def payload_button(lang: str, button: Button, row: int | None = None) -> PayloadButton:
     return PayloadButton(
-        button.payload, label=cut(say(lang, button.label), MAX_LABEL), style=_style(button), row=row
+        button.payload,
+        label=cut(TEXTS.say(lang, button.label), MAX_LABEL),
+        style=_style(button),
+        row=row,
     )
 
 
@@ -54,7 +56,9 @@ def next_button(lang: str) -> discord.ui.View:
     """The "Next task" button that Telegram keeps under the message field."""
     view = discord.ui.View(timeout=None)
     view.add_item(
-        PayloadButton(p.encode(p.Next()), label=say(lang, msg("button.next")), style=_primary())
+        PayloadButton(
+            p.encode(p.Next()), label=TEXTS.say(lang, msg("button.next")), style=_primary()
+        )
     )
     return view
 
@@ -74,16 +78,18 @@ def _primary() -> discord.ButtonStyle:
 
 def _select(lang: str, spec: lay.Select, row: int) -> discord.ui.DynamicItem[Any]:
     options = [
-        discord.SelectOption(label=cut(say(lang, o.label), MAX_OPTION) or "—", value=o.value)
+        discord.SelectOption(label=cut(TEXTS.say(lang, o.label), MAX_OPTION) or "—", value=o.value)
         for o in spec.options
     ]
     if spec.multi:
-        placeholder = t(lang, "select.multi")
+        placeholder = TEXTS.translate(lang, "select.multi")
     else:
-        placeholder = t(lang, "select.placeholder")
+        placeholder = TEXTS.translate(lang, "select.placeholder")
         if spec.total > len(spec.options):
             last = spec.first + len(spec.options) - 1
-            shown = t(lang, "select.page", first=spec.first, last=last, total=spec.total)
+            shown = TEXTS.translate(
+                lang, "select.page", first=spec.first, last=last, total=spec.total
+            )
             placeholder = f"{placeholder} ({shown})"
     select: discord.ui.Select[Any] = discord.ui.Select(
         custom_id=spec.custom_id,
@@ -101,7 +107,9 @@ def _select(lang: str, spec: lay.Select, row: int) -> discord.ui.DynamicItem[Any
 def _add_pager(view: discord.ui.View, lang: str, pager: lay.Pager, row: int) -> None:
     for number, key in ((pager.previous, "button.previous"), (pager.next, "button.more")):
         if number is not None:
-            view.add_item(PageButton(pager.assignment_id, number, t(lang, key), row=row))
+            view.add_item(
+                PageButton(pager.assignment_id, number, TEXTS.translate(lang, key), row=row)
+            )
 
 
 def build_buttons(lang: str, buttons: Sequence[tuple[Label, str]]) -> discord.ui.View:

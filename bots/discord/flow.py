@@ -17,8 +17,8 @@ import discord
 
 from bots.core import Chat, Reply, User
 from bots.core.i18n import pick_language
-from bots.discord.i18n import t
 from bots.discord.send import PLATFORM, Responder, deliver
+from bots.discord.views import TEXTS
 
 if TYPE_CHECKING:
     from bots.discord.app import EssaimBot
@@ -91,7 +91,7 @@ async def run(
 async def apologise(answer: Responder) -> None:
     lang = pick_language(None, str(answer.interaction.locale))
     try:
-        await answer.send(t(lang, "error.internal"))
+        await answer.send(TEXTS.translate(lang, "error.internal"))
     except discord.HTTPException:  # Discord itself may be what failed
         log.exception("could not tell the user about the error")
 

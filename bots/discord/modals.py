@@ -15,8 +15,7 @@ import discord
 from bots.core import payload as p
 from bots.core.replies import ReplyPrompt
 from bots.discord import ids
-from bots.discord.i18n import say, t
-from bots.discord.views import cut
+from bots.discord.views import TEXTS, cut
 
 FIELD = "text"
 """The ``custom_id`` of a form's one text field."""
@@ -37,8 +36,8 @@ def _form(custom_id: str, title: str, field: discord.ui.TextInput[Any]) -> disco
 def answer_form(lang: str, payload: str, prompt: ReplyPrompt) -> discord.ui.Modal:
     """The form of a text answer; proofreading is pre-filled with the sentence to correct."""
     review = prompt.target.kind == "review"
-    title = t(lang, "modal.review" if review else "modal.answer")
-    placeholder = say(lang, prompt.placeholder) if prompt.placeholder else None
+    title = TEXTS.translate(lang, "modal.review" if review else "modal.answer")
+    placeholder = TEXTS.say(lang, prompt.placeholder) if prompt.placeholder else None
     default = prompt.default_text[:MAX_TEXT] if prompt.default_text else None
     field: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label=cut(f"{title} ({prompt.ref})", MAX_FIELD_LABEL),
@@ -54,15 +53,15 @@ def answer_form(lang: str, payload: str, prompt: ReplyPrompt) -> discord.ui.Moda
 def report_form(lang: str, assignment_id: int) -> discord.ui.Modal:
     """Ask why a task is reported (optional: an empty reason still reports it)."""
     field: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label=cut(t(lang, "modal.report_reason"), MAX_FIELD_LABEL),
+        label=cut(TEXTS.translate(lang, "modal.report_reason"), MAX_FIELD_LABEL),
         custom_id=FIELD,
         style=discord.TextStyle.paragraph,
-        placeholder=cut(t(lang, "modal.report_placeholder"), MAX_PLACEHOLDER),
+        placeholder=cut(TEXTS.translate(lang, "modal.report_placeholder"), MAX_PLACEHOLDER),
         required=False,
         max_length=MAX_REASON,
     )
     payload = p.encode(p.Report(assignment_id))
-    return _form(ids.modal(payload), t(lang, "modal.report"), field)
+    return _form(ids.modal(payload), TEXTS.translate(lang, "modal.report"), field)
 
 
 def submitted_values(components: Iterable[Mapping[str, Any]]) -> dict[str, str]:

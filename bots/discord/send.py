@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import discord
 
 from bots.core import payload as p
+from bots.core.chat import Chat
+from bots.core.notices import drain
 from bots.core.replies import Msg, Reply, ReplyPrompt, TaskView, msg
 from bots.discord import components, modals, views
 from bots.discord.markdown import MAX_MESSAGE, split_message
@@ -85,7 +88,7 @@ class Responder:
 
 
 async def deliver(responder: Responder, reply: Reply, *, page: int = 0) -> None:
-    """Send every part of ``reply``: edit, lines, image, review, task, prompt, notices."""
+    """Send every part of ``reply``: edit, lines, image, review, task, prompt."""
     lang = reply.lang
     edited = reply.edit is not None and responder.acted_on
     shown: tuple[Msg, ...] = reply.edit if edited and reply.edit is not None else ()
@@ -117,13 +120,6 @@ async def deliver(responder: Responder, reply: Reply, *, page: int = 0) -> None:
         await _prompt(responder, lang, reply.prompt)
     if not responder.spoke and reply.edit:  # a command must not stay "thinking"
         await responder.send(views.lines(lang, reply.edit))
-    for notice in reply.notices:
-        if notice.platform == PLATFORM:
-            await _notify(
-                responder.interaction.client,
-                notice.external_id,
-                views.lines(notice.lang, notice.lines),
-            )
 
 
 def _has_more(reply: Reply) -> bool:
@@ -169,11 +165,16 @@ async def _prompt(responder: Responder, lang: str, prompt: ReplyPrompt) -> None:
     await responder.send(views.prompt_line(lang, prompt), view=view)
 
 
-async def _notify(client: discord.Client, external_id: str, content: str) -> None:
-    """A direct message to someone else (an uploader); they may not accept DMs."""
+async def notify(client: discord.Client, external_id: str, reply: Reply) -> None:
+    """A notice by direct message; someone who does not accept DMs is logged, not raised."""
     try:
         user = client.get_user(int(external_id)) or await client.fetch_user(int(external_id))
-        for part in split_message(content):
+        for part in split_message(views.lines(reply.lang, reply.lines)):
             await user.send(part, allowed_mentions=NO_MENTIONS)
     except (discord.HTTPException, ValueError) as exc:
         log.warning("could not notify discord:%s: %s", external_id, exc)
+
+
+async def drain_outbox(client: discord.Client, chat: Chat) -> int:
+    """Send the notices the engine's outbox owes Discord users; how many were taken."""
+    return await drain(chat, PLATFORM, partial(notify, client))

@@ -9,13 +9,13 @@ from __future__ import annotations
 from discord import Locale, app_commands
 
 from bots.core.i18n import FALLBACK, normalise_language
-from bots.discord.i18n import catalog, t
+from bots.discord.views import TEXTS
 
 
 def describe(key: str) -> app_commands.locale_str:
     """The description ``describe.<key>`` (English text, translated at sync time)."""
     full = f"describe.{key}"
-    return app_commands.locale_str(t(FALLBACK, full), key=full)
+    return app_commands.locale_str(TEXTS.translate(FALLBACK, full), key=full)
 
 
 class CatalogTranslator(app_commands.Translator):
@@ -29,6 +29,6 @@ class CatalogTranslator(app_commands.Translator):
     ) -> str | None:
         key = string.extras.get("key")
         lang = normalise_language(locale.value)
-        if not key or lang is None or lang == FALLBACK or key not in catalog(lang):
+        if not key or lang is None or lang == FALLBACK or not TEXTS.defines(lang, key):
             return None
-        return t(lang, key)
+        return TEXTS.translate(lang, key)

@@ -8,15 +8,19 @@ around escaped text.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+from bots.core.i18n import SHARED
 from bots.core.replies import Label, Msg, ReplyPrompt, ReviewView, TaskView, msg
-from bots.discord.i18n import say
 from bots.discord.markdown import escape, quote
+
+TEXTS = SHARED.overlay(Path(__file__).resolve().parent / "locales")
+"""The shared catalog under Discord's own (slash commands, buttons that open forms)."""
 
 
 def text(lang: str, label: Label) -> str:
     """A catalog message or raw text, translated and escaped."""
-    return escape(say(lang, label))
+    return escape(TEXTS.say(lang, label))
 
 
 def lines(lang: str, messages: Iterable[Msg]) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import (
@@ -23,8 +25,10 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bots.core import Chat
-from bots.core.i18n import FALLBACK, languages, translate
+from bots.core.i18n import FALLBACK, languages
 from bots.telegram import handlers as h
+from bots.telegram import views
+from bots.telegram.send import drain_outbox
 from engine import jobs
 from engine.app import Essaim
 from engine.config import TELEGRAM_API_URL, Settings
@@ -33,6 +37,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 """How often expired leases are released (a job on the engine's queue)."""
+NOTICE_SECONDS = 5
+"""How often the outbox is drained (batch reports and completions for Telegram users)."""
 MAX_RETRIES = 3
 """Flood waits (HTTP 429) retried by the rate limiter before giving up."""
 CLOUD_DOWNLOAD = 20 * 1024 * 1024
@@ -49,7 +55,8 @@ MENU = (
     "link",
     "forget",
 )
-SWEEPER = "essaim_sweeper"
+LOOPS = "essaim_loops"
+"""``bot_data`` key of the asyncio tasks that replace the job queue when PTB has none."""
 
 
 def file_url(api_url: str) -> str:
@@ -122,17 +129,20 @@ def add_handlers(application: Application) -> None:
 
 
 async def _post_init(application: Application) -> None:
-    """When really running: the command menus, and the periodic release of leases."""
+    """When really running: the command menus, the release of leases, the outbox."""
     await set_commands(application)
+    periodic = ((sweep, SWEEP_SECONDS), (drain_notices, NOTICE_SECONDS))
     if application.job_queue is not None:
-        application.job_queue.run_repeating(_sweep_job, SWEEP_SECONDS, first=SWEEP_SECONDS)
-    else:  # PTB without its job-queue extra: a plain asyncio loop does the same
-        application.bot_data[SWEEPER] = asyncio.create_task(_sweep_forever(application))
+        for step, seconds in periodic:
+            application.job_queue.run_repeating(_as_job(step), seconds, first=seconds)
+    else:  # PTB without its job-queue extra: plain asyncio loops do the same
+        application.bot_data[LOOPS] = [
+            asyncio.create_task(_forever(application, step, seconds)) for step, seconds in periodic
+        ]
 
 
 async def _post_shutdown(application: Application) -> None:
-    task = application.bot_data.pop(SWEEPER, None)
-    if task is not None:
+    for task in application.bot_data.pop(LOOPS, ()):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -143,7 +153,9 @@ async def set_commands(application: Application) -> None:
     scope = BotCommandScopeAllPrivateChats()
     for code in (None, *languages()):
         lang = code or FALLBACK
-        commands = [BotCommand(name, translate(lang, f"commands.{name}")) for name in MENU]
+        commands = [
+            BotCommand(name, views.TEXTS.translate(lang, f"commands.{name}")) for name in MENU
+        ]
         await application.bot.set_my_commands(commands, scope=scope, language_code=code)
 
 
@@ -153,14 +165,28 @@ async def sweep(application: Application) -> None:
     await asyncio.to_thread(essaim.queue.enqueue, jobs.release_leases_job)
 
 
-async def _sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await sweep(context.application)
+async def drain_notices(application: Application) -> None:
+    """Send the notices the outbox owes Telegram users (tests call it instead of waiting)."""
+    await drain_outbox(application.bot, application.bot_data[h.CHAT])
 
 
-async def _sweep_forever(application: Application) -> None:
+Step = Callable[[Application], Awaitable[None]]
+
+
+def _as_job(step: Step) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """A periodic step as a job-queue callback."""
+
+    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await step(context.application)
+
+    return job
+
+
+async def _forever(application: Application, step: Step, seconds: float) -> None:
+    """A periodic step without the job queue; a failed round is logged, the next one runs."""
     while True:
-        await asyncio.sleep(SWEEP_SECONDS)
+        await asyncio.sleep(seconds)
         try:
-            await sweep(application)
+            await step(application)
         except Exception:
-            log.exception("releasing expired leases failed")
+            log.exception("periodic %s failed", step.__name__)

@@ -18,11 +18,10 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bots.core import Chat, Reply, User
-from bots.core.i18n import pick_language, translate
+from bots.core.i18n import pick_language
 from bots.core.replies import msg
 from bots.telegram import views
-from bots.telegram.html import escape
-from bots.telegram.send import LAST_TEXT_TASK, PLATFORM, deliver
+from bots.telegram.send import LAST_TEXT_TASK, PLATFORM, deliver, drain_outbox
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +177,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = bytes(await (await document.get_file()).download_as_bytearray())
     filename = document.file_name or "upload.txt"
     await _run(update, context, Chat.upload, match.group(1), filename, data)
+    await drain_outbox(context.bot, context.bot_data[CHAT])  # an inline report is owed now
 
 
 def _lang_hint(user: User) -> str:
@@ -219,7 +219,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     code = update.effective_user.language_code if update.effective_user else None
-    text = escape(translate(pick_language(None, code), "error.internal"))
+    text = views.text(pick_language(None, code), msg("error.internal"))
     try:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
     except Exception:  # the error may be that Telegram cannot be reached

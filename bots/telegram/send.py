@@ -7,6 +7,7 @@ the reply prompt their text answered; it is edited to show what happened.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Message
@@ -14,6 +15,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
+from bots.core.chat import Chat
+from bots.core.notices import drain
 from bots.core.replies import Reply, TaskView
 from bots.telegram import views
 from bots.telegram.html import MAX_CAPTION, MAX_MESSAGE, split_message, visible_length
@@ -84,9 +87,6 @@ async def deliver(
             parse_mode=ParseMode.HTML,
             reply_markup=views.force_reply(lang, reply.prompt),
         )
-    for notice in reply.notices:
-        if notice.platform == PLATFORM:
-            await _notify(bot, notice.external_id, views.lines(notice.lang, notice.lines))
 
 
 async def _send_task(
@@ -132,9 +132,14 @@ async def _edit_done(message: Message, done: str) -> None:
         log.debug("message %s not edited: %s", message.message_id, exc)
 
 
-async def _notify(bot: Bot, external_id: str, markup: str) -> None:
-    """A message to someone else (the uploader); they may have blocked the bot."""
+async def notify(bot: Bot, external_id: str, reply: Reply) -> None:
+    """A notice to someone by id; one who blocked the bot is logged, not raised."""
     try:
-        await send_html(bot, int(external_id), markup)
+        await send_html(bot, int(external_id), views.lines(reply.lang, reply.lines))
     except (Forbidden, BadRequest, ValueError) as exc:
         log.warning("could not notify telegram:%s: %s", external_id, exc)
+
+
+async def drain_outbox(bot: Bot, chat: Chat) -> int:
+    """Send the notices the engine's outbox owes Telegram users; how many were taken."""
+    return await drain(chat, PLATFORM, partial(notify, bot))

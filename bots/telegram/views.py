@@ -7,6 +7,7 @@ the catalogs too) goes through `escape`; markup is added only here, around escap
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from telegram import (
     ForceReply,
@@ -16,17 +17,19 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bots.core.i18n import catalog, languages
-from bots.core.replies import Keyboard, Label, Msg, ReplyPrompt, ReviewView, TaskView, msg, say
+from bots.core.i18n import SHARED, languages
+from bots.core.replies import Keyboard, Label, Msg, ReplyPrompt, ReviewView, TaskView, msg
 from bots.telegram.html import escape
 
+TEXTS = SHARED.overlay(Path(__file__).resolve().parent / "locales")
+"""The shared catalog under Telegram's own (its /commands, answers by replying)."""
 MAX_PLACEHOLDER = 64
 MAX_BUTTON = 64
 
 
 def text(lang: str, label: Label) -> str:
     """A catalog message or raw text, translated and escaped."""
-    return escape(say(lang, label))
+    return escape(TEXTS.say(lang, label))
 
 
 def lines(lang: str, messages: Iterable[Msg]) -> str:
@@ -40,7 +43,9 @@ def keyboard(lang: str, buttons: Keyboard) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(_cut(say(lang, b.label), MAX_BUTTON), callback_data=b.payload)
+                InlineKeyboardButton(
+                    _cut(TEXTS.say(lang, b.label), MAX_BUTTON), callback_data=b.payload
+                )
                 for b in row
             ]
             for row in buttons
@@ -51,13 +56,15 @@ def keyboard(lang: str, buttons: Keyboard) -> InlineKeyboardMarkup | None:
 def menu(lang: str) -> ReplyKeyboardMarkup:
     """The persistent "Next task" button under the message field."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(say(lang, msg("button.next")))]], resize_keyboard=True, is_persistent=True
+        [[KeyboardButton(TEXTS.say(lang, msg("button.next")))]],
+        resize_keyboard=True,
+        is_persistent=True,
     )
 
 
 def next_labels() -> frozenset[str]:
     """The "Next task" button in every language (a press arrives as that text)."""
-    return frozenset(catalog(code)["button.next"] for code in languages())
+    return frozenset(TEXTS.translate(code, "button.next") for code in languages())
 
 
 def task_text(lang: str, view: TaskView) -> str:
@@ -140,7 +147,7 @@ def prompt_text(lang: str, prompt: ReplyPrompt) -> str:
 
 def force_reply(lang: str, prompt: ReplyPrompt) -> ForceReply:
     placeholder = (
-        _cut(say(lang, prompt.placeholder), MAX_PLACEHOLDER) if prompt.placeholder else None
+        _cut(TEXTS.say(lang, prompt.placeholder), MAX_PLACEHOLDER) if prompt.placeholder else None
     )
     return ForceReply(selective=True, input_field_placeholder=placeholder or None)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from engine import ledger
@@ -73,15 +75,7 @@ def _submit(
     now: datetime,
 ) -> tuple[SubmitResult, Project | None]:
     """The answer itself; also returns the project, to chain the next task."""
-    row = session.execute(
-        select(Assignment, Task, Project, WorkerSkill)
-        .join(Task, Task.id == Assignment.task_id)
-        .join(Project, Project.id == Assignment.project_id)
-        .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Assignment.contributor_id,
-                                     WorkerSkill.project_id == Assignment.project_id))
-        .where(Assignment.id == assignment_id)
-        .with_for_update(of=(Assignment, Task))
-    ).first()  # fmt: skip
+    row = session.execute(_assignment_statement(), {"assignment_id": assignment_id}).first()
     if row is None:
         return SubmitResult(status="unknown"), None
     assignment, task, project, skill = row
@@ -135,6 +129,20 @@ def _submit(
                             task_status=task.status, points=points,
                             answer_id=answer_id)  # fmt: skip
     return accepted, chain
+
+
+@cache
+def _assignment_statement() -> Any:
+    """The assignment, its task (both locked), project and worker row; built once."""
+    return (
+        select(Assignment, Task, Project, WorkerSkill)
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Project, Project.id == Assignment.project_id)
+        .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Assignment.contributor_id,
+                                     WorkerSkill.project_id == Assignment.project_id))
+        .where(Assignment.id == bindparam("assignment_id"))
+        .with_for_update(of=(Assignment, Task))
+    )  # fmt: skip
 
 
 def _still_needed(task: Task, assignment: Assignment, now: datetime) -> bool:

@@ -10,10 +10,12 @@ SQLite runs the whole step under ``BEGIN IMMEDIATE`` (see `engine.db`).
 from __future__ import annotations
 
 import random
+import time
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, func, insert, select, update
+from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.db import Database
@@ -78,9 +80,7 @@ def offer_next(
     ):  # fmt: skip
         task = _gold_candidate(session, contributor_id, project.id)
     if task is None:
-        task = _regular_candidate(session, contributor_id, project.id)
-        if task is None and release_expired(session, now, project.id):
-            task = _regular_candidate(session, contributor_id, project.id)
+        task = _free_task(session, contributor_id, project.id, now)
     if task is None:
         return NextTask(status="none", project_slug=project.slug)
     expires_at = lease_end(now, project.lease_seconds)
@@ -205,26 +205,64 @@ def _live_lease(session: Session, contributor_id: int, project_id: int, now: dat
     ).first()
 
 
-def _not_seen_by(contributor_id: int) -> Any:
+def _not_seen_by(contributor_id: Any) -> Any:
     return ~exists().where(
         Assignment.task_id == Task.id, Assignment.contributor_id == contributor_id
     )
 
 
-def _regular_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
-    """The first open task, oldest item first, with room and never seen by this contributor."""
-    return session.execute(
+LOCK_RETRIES = 4
+LOCK_PAUSE = 0.01
+
+
+def _free_task(session: Session, contributor_id: int, project_id: int, now: datetime) -> Any:
+    """A regular task for this contributor, or None when there really is none.
+
+    ``SKIP LOCKED`` passes over a task another transaction holds for a few milliseconds
+    (leasing it, or storing an answer to it). When nothing else is free, that must not read
+    as "no task left": expired leases are swept, and while an unlocked look finds a task
+    that the locking one skipped, the look is retried after a short pause.
+    """
+    task = _regular_candidate(session, contributor_id, project_id)
+    if task is None and release_expired(session, now, project_id):
+        task = _regular_candidate(session, contributor_id, project_id)
+    for attempt in range(LOCK_RETRIES):
+        if task is not None or not _held_by_others(session, contributor_id, project_id):
+            break
+        time.sleep(LOCK_PAUSE * (attempt + 1))
+        task = _regular_candidate(session, contributor_id, project_id)
+    return task
+
+
+def _held_by_others(session: Session, contributor_id: int, project_id: int) -> bool:
+    """Is there a task with room for this contributor that the locking look skipped?"""
+    parameters = {"project_id": project_id, "contributor_id": contributor_id}
+    return session.execute(_candidate_statement(locking=False), parameters).first() is not None
+
+
+@cache
+def _candidate_statement(*, locking: bool = True) -> Any:
+    """Built once: composing this statement costs more than running it."""
+    statement = (
         select(*OFFER_COLUMNS)
         .where(
-            Task.project_id == project_id,
+            Task.project_id == bindparam("project_id"),
             Task.status == "open",
             Task.is_gold.is_(False),
             Task.n_answers + Task.n_leased < Task.target,
-            _not_seen_by(contributor_id),
+            _not_seen_by(bindparam("contributor_id")),
         )
         .order_by(Task.priority.desc(), Task.item_id, Task.position, Task.id)
         .limit(1)
-        .with_for_update(skip_locked=True, of=Task)
+    )
+    return statement.with_for_update(skip_locked=True, of=Task) if locking else statement
+
+
+def _regular_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
+    """The first open task, oldest item first, with room and never seen by this contributor."""
+    return session.execute(
+        _candidate_statement(),
+        {"project_id": project_id, "contributor_id": contributor_id},
     ).first()
 
 

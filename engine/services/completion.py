@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import ledger
@@ -44,14 +45,22 @@ class CountedAnswer:
 def counted_answers(session: Session, task_id: int, project_id: int) -> list[CountedAnswer]:
     """The answers that count for a task, with the skill of whoever gave them."""
     rows = session.execute(
+        _counted_statement(), {"task_id": task_id, "project_id": project_id}
+    ).all()
+    return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5])) for row in rows]
+
+
+@cache
+def _counted_statement() -> Any:
+    """Built once (it runs after every answer)."""
+    return (
         select(Answer.contributor_id, Answer.key, Answer.value, WorkerSkill.ds_skill,
                WorkerSkill.gold_correct, WorkerSkill.gold_seen)
         .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Answer.contributor_id,
-                                     WorkerSkill.project_id == project_id))
-        .where(Answer.task_id == task_id, Answer.counted.is_(True))
+                                     WorkerSkill.project_id == bindparam("project_id")))
+        .where(Answer.task_id == bindparam("task_id"), Answer.counted.is_(True))
         .order_by(Answer.id)
-    ).all()  # fmt: skip
-    return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5])) for row in rows]
+    )  # fmt: skip
 
 
 def skill_of(ds_skill: float | None, gold_correct: int | None, gold_seen: int | None) -> float:

@@ -43,7 +43,7 @@ def identify(
     external_id = str(external_id)
     with db.read() as session:  # every chat message comes through here: read first
         known = _known(session, platform, external_id)
-        if known is not None and (not display_name or known.display_name == display_name):
+        if known is not None and _up_to_date(known, display_name, language):
             info = contributor_info(session, known)
             if (platform, external_id) not in admins or "admin" in info.roles:
                 return info
@@ -75,14 +75,23 @@ def _identify(
             Identity(platform=platform, external_id=external_id, contributor_id=contributor.id)
         )
         session.flush()
-    elif display_name and contributor.display_name != display_name:
-        contributor.display_name = display_name
+    else:
+        if display_name and contributor.display_name != display_name:
+            contributor.display_name = display_name
+        if language and not contributor.language:  # the platform's language, until /lang
+            contributor.language = language
     if (platform, external_id) in admins and "admin" not in roles_of(session, contributor.id):
         session.add(RoleGrant(contributor_id=contributor.id, role="admin"))
         log_event(session, "role.grant", actor_id=None, role="admin", contributor=contributor.id,
                   reason="ESSAIM_ADMINS")  # fmt: skip
         session.flush()
     return contributor_info(session, contributor, is_new=is_new)
+
+
+def _up_to_date(contributor: Contributor, display_name: str | None, language: str | None) -> bool:
+    """Nothing to write: same name (or none given), and a language already stored."""
+    same_name = not display_name or contributor.display_name == display_name
+    return same_name and (not language or contributor.language is not None)
 
 
 def _known(session: Session, platform: str, external_id: str) -> Contributor | None:

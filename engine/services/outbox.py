@@ -51,8 +51,10 @@ def notify(session: Session, contributor_id: int | None, kind: str, **data: Any)
     return len(identities)
 
 
-def take_notices(db: Database, platform: str, *, limit: int = 50) -> list[Notice]:
-    """Remove and return the oldest notices for ``platform``.
+def take_notices(
+    db: Database, platform: str, *, limit: int = 50, external_id: str | None = None
+) -> list[Notice]:
+    """Remove and return the oldest notices for ``platform`` (or one account on it).
 
     Taken rows are deleted in the same transaction; with ``SKIP LOCKED`` two bot processes of
     one platform never take the same notice. A process that crashes after taking loses at
@@ -60,10 +62,16 @@ def take_notices(db: Database, platform: str, *, limit: int = 50) -> list[Notice
     """
 
     def work(session: Session) -> list[Notice]:
-        rows = session.execute(
-            select(Outbox).where(Outbox.platform == platform).order_by(Outbox.id).limit(limit)
-            .with_for_update(skip_locked=True)
-        ).scalars().all()  # fmt: skip
+        query = select(Outbox).where(Outbox.platform == platform)
+        if external_id is not None:
+            query = query.where(Outbox.external_id == external_id)
+        rows = (
+            session.execute(
+                query.order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
         taken = [Notice(r.id, r.platform, r.external_id, r.language, r.kind, dict(r.data),
                         r.created_at) for r in rows]  # fmt: skip
         if taken:

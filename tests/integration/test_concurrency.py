@@ -125,3 +125,29 @@ def test_concurrent_expiry_sweeps_free_each_place_once(crowd_project):
             select(func.count()).where(Assignment.status == "leased")
         ).scalar_one()
     assert (leased, live) == (0, 0)
+
+
+def test_a_task_held_for_a_moment_is_not_reported_as_none(crowd_project):
+    """A submit holding the last free task's row lock must not make "next" say "no task"."""
+    from sqlalchemy import update
+
+    essaim, slug, people = crowd_project
+    with essaim.db.write() as session:  # leave exactly one task with room
+        first = session.execute(select(Task.id).order_by(Task.id).limit(1)).scalar_one()
+        session.execute(update(Task).where(Task.id != first).values(status="complete"))
+    locked = threading.Event()
+
+    def hold_the_row() -> None:
+        db = Database(essaim.db.url, pool_size=1)
+        with db.write() as session:
+            session.execute(select(Task.id).where(Task.id == first).with_for_update())
+            locked.set()
+            threading.Event().wait(0.03)  # like a submit in progress
+        db.dispose()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    locked.wait(timeout=10)
+    nxt = services.next_task(essaim.db, people[0], slug)
+    holder.join(timeout=10)
+    assert nxt.offer is not None and nxt.offer.task_id == first

@@ -1,4 +1,6 @@
-"""The periodic release of expired leases, once the bot is really connected."""
+"""Periodic work once the bot is really connected: releasing expired leases, and draining
+the engine's outbox (batch reports and completions reach Discord users by direct message,
+whichever process or platform wrote them)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from discord.ext import commands, tasks
 
+from bots.discord.send import drain_outbox
 from engine import jobs
 
 if TYPE_CHECKING:
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
+NOTICE_SECONDS = 5
 
 
 class Leases(commands.Cog):
@@ -24,11 +28,13 @@ class Leases(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        if not self.sweep.is_running():
-            self.sweep.start()
+        for loop in (self.sweep, self.notices):
+            if not loop.is_running():
+                loop.start()
 
     async def cog_unload(self) -> None:
         self.sweep.cancel()
+        self.notices.cancel()
 
     @tasks.loop(seconds=SWEEP_SECONDS)
     async def sweep(self) -> None:
@@ -37,6 +43,14 @@ class Leases(commands.Cog):
             await asyncio.to_thread(self.bot.essaim.queue.enqueue, jobs.release_leases_job)
         except Exception:
             log.exception("releasing expired leases failed")
+
+    @tasks.loop(seconds=NOTICE_SECONDS)
+    async def notices(self) -> None:
+        """Send what the outbox owes Discord users; a failed round is logged, not fatal."""
+        try:
+            await drain_outbox(self.bot, self.bot.chat)
+        except Exception:
+            log.exception("sending notices failed")
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bots.core import Chat, Reply, User
 from bots.core.replies import msg
 from bots.discord import flow
+from bots.discord.send import drain_outbox
 from bots.discord.translator import describe
 
 MAX_UPLOAD = 25 * 1024 * 1024
@@ -44,6 +45,7 @@ class Requesting(commands.Cog):
             return
         data = await file.read()
         await flow.run(answer, Chat.upload, project, file.filename, data)
+        await drain_outbox(interaction.client, flow.chat_of(interaction))  # the report, if inline
 
     @app_commands.command(name="status", description=describe("status"))
     @app_commands.describe(project=describe("project"))

@@ -101,3 +101,27 @@ def test_end_of_input_quits_and_the_next_session_continues(essaim: Essaim):
     out = session(essaim, ["2", "", "q"], project="mood")
     assert any("No task left" in line for line in out)
     assert services.project_status(essaim.db, "mood").answers == 2
+
+
+def test_notices_for_this_person_are_shown_between_tasks(essaim: Essaim):
+    """Ana uploads (through the neutral use case) and completes her own batch."""
+    services.create_project(essaim.db, parse_spec(MOOD))
+    for name in ("ana", "zoe"):
+        services.grant_role(essaim.db, f"{PLATFORM}:{name}", "requester")
+    ana = User(PLATFORM, "ana", "Ana", "en")
+    received = Chat(essaim).upload(ana, "mood", "m.csv", b"id,text\nc1,I love it\n")
+    assert received.lines[0].key == "upload.received"
+    Chat(essaim).upload(User(PLATFORM, "zoe"), "mood", "z.csv", b"id,text\nz1,Meh\n")
+    out = session(essaim, ["1", "1", "q"], project="mood")
+    ready = [line for line in out if "is ready: m.csv" in line]
+    done = [line for line in out if "Your batch 1 (m.csv, 1 items) of “mood” is complete" in line]
+    assert len(ready) == 1 and len(done) == 1
+    assert out.index(ready[0]) < out.index(done[0])
+    assert not any("z.csv" in line for line in out)  # Zoe's are not shown to Ana
+    assert not any("m.csv" in line for line in session(essaim, ["q"]))  # shown once
+
+
+def test_help_names_the_typed_commands(essaim: Essaim):
+    out = "\n".join(session(essaim, ["help", "q"]))
+    assert "stats  your answers" in out and "q      quit" in out
+    assert "/next" not in out and "/task" not in out

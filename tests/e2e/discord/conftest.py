@@ -7,13 +7,11 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import discord
 import pytest
 
-from bots.discord.app import build_bot
 from engine.app import Essaim
 from engine.config import load_settings
-from tests.e2e.discord.dc_harness import APPLICATION_ID, Discord, Recorder
+from tests.e2e.discord.dc_harness import Discord, start_bot
 
 
 @pytest.fixture
@@ -24,29 +22,6 @@ def dc_engine(tmp_path: Path) -> Iterator[Essaim]:
     essaim = Essaim.from_settings(settings)
     yield essaim
     essaim.close()
-
-
-def start_bot(essaim: Essaim, runner: asyncio.Runner) -> Discord:
-    """A bot set up as after a login, never connected (a restart is a second call)."""
-    bot = build_bot(essaim.settings, essaim)
-    recorder = Recorder()
-    bot.http.request = recorder.rest  # type: ignore[method-assign]
-    bot.http.get_from_cdn = recorder.cdn  # type: ignore[method-assign]
-    state = bot._connection
-    state.application_id = APPLICATION_ID
-    state.user = discord.ClientUser(
-        state=state,
-        data={
-            "id": str(APPLICATION_ID),
-            "username": "Essaim",
-            "discriminator": "0",
-            "avatar": None,
-            "bot": True,
-        },
-    )
-    runner.run(bot._async_setup_hook())
-    runner.run(bot.setup_hook())
-    return Discord(essaim, bot, recorder, runner)
 
 
 @pytest.fixture

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import discord
 from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
+from bots.discord.app import build_bot
+from bots.discord.send import drain_outbox
 from engine import services
 from engine.app import Essaim
 from engine.spec import parse_spec
@@ -380,6 +383,12 @@ class Discord:
             )
         )
 
+    def drain(self) -> list[Call]:
+        """One drain of the outbox, as the notices cog runs it every few seconds."""
+        before = len(self.recorder.calls)
+        self.runner.run(drain_outbox(self.bot, self.bot.chat))
+        return self.recorder.calls[before:]
+
     # --- reading what the bot answered ---------------------------------------------------
 
     @staticmethod
@@ -403,6 +412,15 @@ class Discord:
     @staticmethod
     def modals(calls: list[Call]) -> list[dict[str, Any]]:
         return [c.payload["data"] for c in calls if c.callback_type == 9]
+
+    @staticmethod
+    def dms(calls: list[Call]) -> list[Call]:
+        """Messages sent by REST: direct messages to someone outside an interaction."""
+        return [c for c in calls if c.kind == "rest" and c.path.endswith("/messages")]
+
+    def dm_recipients(self, calls: list[Call]) -> list[int]:
+        """Who each direct message channel of ``calls`` was opened for, in order."""
+        return [c.payload["recipient_id"] for c in calls if c.path == "/users/@me/channels"]
 
 
 async def settle() -> None:
@@ -450,3 +468,26 @@ ALICE = Person(280000000000000001, "alice")
 BRUNO = Person(280000000000000002, "bruno", "fr")
 RITA = Person(280000000000000003, "rita")
 MOSES = Person(280000000000000004, "moses")
+
+
+def start_bot(essaim: Essaim, runner: asyncio.Runner) -> Discord:
+    """A bot set up as after a login, never connected (a restart is a second call)."""
+    bot = build_bot(essaim.settings, essaim)
+    recorder = Recorder()
+    bot.http.request = recorder.rest  # type: ignore[method-assign]
+    bot.http.get_from_cdn = recorder.cdn  # type: ignore[method-assign]
+    state = bot._connection
+    state.application_id = APPLICATION_ID
+    state.user = discord.ClientUser(
+        state=state,
+        data={
+            "id": str(APPLICATION_ID),
+            "username": "Essaim",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+        },
+    )
+    runner.run(bot._async_setup_hook())
+    runner.run(bot.setup_hook())
+    return Discord(essaim, bot, recorder, runner)

@@ -70,12 +70,23 @@ def test_the_uploader_is_told_by_dm_when_the_batch_is_complete(dc: Discord):
     services.create_project(dc.essaim.db, parse_spec(MOOD))
     services.grant_role(dc.essaim.db, f"discord:{RITA.id}", "requester")
     dc.command(RITA, "upload", file=("mood.csv", MOOD_CSV), project="mood")
+    answers = []
     for person in (ALICE, BRUNO):
         calls = dc.command(person, "task")
         while cards := dc.cards(calls):
             calls = dc.press(person, cards[-1].message, custom_ids(cards[-1].data)[0])
-    dms = [c for c in dc.recorder.calls if c.kind == "rest" and c.path.endswith("/messages")]
+            answers += calls
+    assert not dc.dms(answers)  # the outbox tells her, not the answer's reply
+    drained = dc.drain()
+    dms = dc.dms(drained)
     assert len(dms) == 1 and "is complete" in dms[0].content
     assert dms[0].allowed_mentions == {"parse": []}
-    opened = [c for c in dc.recorder.calls if c.path == "/users/@me/channels"]
-    assert opened[0].payload["recipient_id"] == RITA.id
+    assert dc.dm_recipients(dc.recorder.calls) == [RITA.id]  # opened for the upload's report
+    assert not dc.drain()
+
+
+def test_help_names_discords_own_commands(dc: Discord):
+    services.grant_role(dc.essaim.db, f"discord:{ALICE.id}", "requester")
+    text = "\n".join(dc.texts(dc.command(ALICE, "help")))
+    assert "/task — your next task" in text and "/upload — send a file" in text
+    assert "/next" not in text and "/pause" not in text and "caption" not in text

@@ -76,3 +76,11 @@ def test_pause_and_resume(bot: Bot):
     assert services.get_contributor(bot.essaim.db, 1).notifications is False
     bot.say(ALICE, "/resume")
     assert services.get_contributor(bot.essaim.db, 1).notifications is True
+
+
+def test_help_names_telegrams_own_commands(bot: Bot):
+    services.grant_role(bot.essaim.db, f"telegram:{ALICE.id}", "requester")
+    text = "\n".join(bot.texts(bot.say(ALICE, "/help")))
+    assert "/next — your next task" in text and "/pause, /resume" in text
+    assert "with the caption /upload &lt;project&gt;" in text
+    assert "/task" not in text

@@ -88,9 +88,10 @@ def test_the_uploader_hears_when_the_batch_is_complete(bot: Bot):
     calls = bot.press(
         BRUNO, bot.message_of(bot.task_cards(bot.say(BRUNO, "/next mood"))[0]), "a:2:positive"
     )
-    to_rita = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == RITA.id]
+    assert not bot.sent_to(calls, RITA)  # the outbox tells her, not the answer's reply
+    to_rita = bot.sent_to(bot.drain(), RITA)
     assert len(to_rita) == 1
-    assert "one.csv" in to_rita[0].params["text"] and "complete" in to_rita[0].params["text"]
+    assert "one.csv" in to_rita[0] and "complete" in to_rita[0]
 
 
 def disagree(bot: Bot) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
+from bots.telegram.app import drain_notices
 from engine import services
 from engine.app import Essaim
 from engine.spec import parse_spec
@@ -209,7 +210,22 @@ class Bot:
             )
         )
 
+    def drain(self) -> list[Call]:
+        """One drain of the outbox, as the bot runs it every few seconds."""
+        before = len(self.request.calls)
+        self.runner.run(drain_notices(self.application))
+        return self.request.calls[before:]
+
     # --- reading what was sent ----------------------------------------------------------
+
+    @staticmethod
+    def sent_to(calls: list[Call], person: Person) -> list[str]:
+        """The texts of the messages ``calls`` sent to ``person``."""
+        return [
+            c.params["text"]
+            for c in calls
+            if c.method == "sendMessage" and c.params["chat_id"] == person.id
+        ]
 
     @staticmethod
     def texts(calls: list[Call], method: str = "sendMessage") -> list[str]:

@@ -1,8 +1,13 @@
 """The message catalogs: same keys and placeholders in every language, language choice."""
 
+from pathlib import Path
+
 import pytest
 
 from bots.core.i18n import (
+    LOCALES,
+    SHARED,
+    Catalog,
     catalog,
     languages,
     normalise_language,
@@ -38,6 +43,55 @@ def test_catalogs_have_the_same_keys_and_placeholders(lang):
     assert set(other) == set(reference), set(other) ^ set(reference)
     for key, text in reference.items():
         assert placeholders(other[key]) == placeholders(text), key
+
+
+BOTS = Path(__file__).resolve().parents[3] / "bots"
+OVERLAYS = [BOTS / adapter / "locales" for adapter in ("telegram", "discord", "console")]
+
+
+@pytest.mark.parametrize("folder", OVERLAYS, ids=lambda folder: folder.parent.name)
+def test_each_adapter_overlay_has_the_same_keys_and_placeholders(folder):
+    reference = catalog("en", folder)
+    assert reference, folder
+    for lang in languages():
+        other = catalog(lang, folder)
+        assert set(other) == set(reference), (lang, set(other) ^ set(reference))
+        for key, text in reference.items():
+            assert placeholders(other[key]) == placeholders(text), (lang, key)
+        for key in set(other) & set(catalog(lang)):  # an override keeps the shared placeholders
+            assert placeholders(other[key]) == placeholders(catalog(lang)[key]), (lang, key)
+
+
+def test_an_overlay_is_looked_up_first_and_falls_back_to_the_shared_catalog(tmp_path):
+    (tmp_path / "en.toml").write_text('[help]\ncontributor = "Mine: {x}"\n[only]\nhere = "E"\n')
+    (tmp_path / "fr.toml").write_text('[only]\nhere = "F"\n')
+    texts = SHARED.overlay(tmp_path)
+    assert isinstance(texts, Catalog) and texts.folders == (tmp_path, LOCALES)
+    assert texts.translate("en", "help.contributor", x=1) == "Mine: 1"
+    # The overlay's English wins over the shared French it was written to replace.
+    assert texts.translate("fr", "help.contributor", x=1) == "Mine: 1"
+    assert texts.translate("fr", "only.here") == "F" and texts.translate("de", "only.here") == "E"
+    assert texts.translate("fr", "start.joined", project="p") == translate(
+        "fr", "start.joined", project="p"
+    )
+    assert texts.defines("fr", "only.here") and not texts.defines("de", "only.here")
+    assert texts.say("en", msg("error.permission", role=msg("role.admin"))).endswith(
+        "administrator role."
+    )
+    assert texts.translate("en", "no.such.key") == "no.such.key"
+
+
+def test_each_adapter_says_its_own_help():
+    from bots.console.render import TEXTS as CONSOLE
+    from bots.discord.views import TEXTS as DISCORD
+    from bots.telegram.views import TEXTS as TELEGRAM
+
+    for lang in languages():
+        helps = {t.translate(lang, "help.contributor") for t in (TELEGRAM, DISCORD, CONSOLE)}
+        assert len(helps | {translate(lang, "help.contributor")}) == 4, lang
+        assert "/next" in TELEGRAM.translate(lang, "help.contributor")
+        assert "/task" in DISCORD.translate(lang, "help.contributor")
+        assert "/" not in translate(lang, "help.contributor")  # the shared one names none
 
 
 @pytest.mark.parametrize("lang", languages())
