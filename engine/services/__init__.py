@@ -17,7 +17,7 @@ from engine.services.contributors import (
 )
 from engine.services.importing import import_answers
 from engine.services.linking import create_link_code, redeem_link_code
-from engine.services.notices import batch_notice, identities_of, report_task
+from engine.services.notices import identities_of, report_task
 from engine.services.outbox import take_notices
 from engine.services.projects import create_project, get_project, list_projects, set_project_status
 from engine.services.reporting import (
@@ -30,7 +30,6 @@ from engine.services.reporting import (
 from engine.services.review import resolve_review, review_item, review_queue
 
 __all__ = [
-    "batch_notice",
     "batch_report",
     "contributor_stats",
     "create_link_code",

@@ -1,16 +1,12 @@
-"""Small services the chat adapters need: reporting a task, who to tell about a batch."""
+"""Small services the chat adapters need: reporting a task, a contributor's accounts."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 
 from engine.db import Database
 from engine.models import (
     Assignment,
-    Batch,
-    Contributor,
     Identity,
     Project,
     Task,
@@ -18,21 +14,13 @@ from engine.models import (
     utcnow,
 )
 from engine.services.assignments import offer_next
-from engine.services.batches import batch_report
 from engine.services.common import log_event
-from engine.services.dto import BatchReport, NextTask
+from engine.services.dto import NextTask
 
 REPORTS_FOR_REVIEW = 2
 """Reports after which an open task goes to the moderators instead of the crowd."""
 
 MAX_REASON = 1000
-
-
-@dataclass(frozen=True)
-class BatchNotice:
-    report: BatchReport
-    language: str | None
-    recipients: tuple[tuple[str, str], ...]
 
 
 def report_task(
@@ -76,26 +64,6 @@ def report_task(
         log_event(session, "task.report", actor_id=contributor_id, project_id=project_id,
                   task_id=task_id, reports=reports)  # fmt: skip
         return offer_next(session, contributor_id, slug, now=now, reuse_lease=False)
-
-
-def batch_notice(db: Database, batch_id: int) -> BatchNotice:
-    """The batch's report and the identities of whoever uploaded it, to tell them."""
-    report = batch_report(db, batch_id)
-    with db.read() as session:
-        uploader = session.execute(
-            select(Batch.uploaded_by).where(Batch.id == batch_id)
-        ).scalar_one()
-        if uploader is None:
-            return BatchNotice(report, None, ())
-        language = session.execute(
-            select(Contributor.language).where(Contributor.id == uploader)
-        ).scalar_one_or_none()
-        recipients = tuple(session.execute(
-            select(Identity.platform, Identity.external_id)
-            .where(Identity.contributor_id == uploader)
-            .order_by(Identity.id)
-        ))  # fmt: skip
-    return BatchNotice(report, language, recipients)
 
 
 def identities_of(db: Database, contributor_id: int) -> list[tuple[str, str]]:

@@ -143,15 +143,16 @@ def test_two_reports_send_a_task_to_review(essaim, animals):
     assert_lease_counters(essaim.db)
 
 
-def test_batch_notice_recipients(essaim):
+def test_batch_notices_reach_every_linked_account_in_their_language(essaim):
     requester = services.grant_role(essaim.db, "telegram:7", "requester").id
     services.set_language(essaim.db, requester, "fr")
     code = services.create_link_code(essaim.db, requester)
     services.redeem_link_code(essaim.db, code.code, "discord", "77")
     make_project(essaim)
-    handle = essaim.add_batch("animals", "b.csv", b"text\nhello\n", actor_id=requester)
-    notice = services.batch_notice(essaim.db, handle.result["batch_id"])
-    assert notice.report.n_items == 1 and notice.language == "fr"
-    assert notice.recipients == (("telegram", "7"), ("discord", "77"))
-    anonymous = essaim.add_batch("animals", "c.csv", b"text\nbye\n")
-    assert services.batch_notice(essaim.db, anonymous.result["batch_id"]).recipients == ()
+    essaim.add_batch("animals", "b.csv", b"text\nhello\n", actor_id=requester)
+    [telegram] = services.take_notices(essaim.db, "telegram")
+    [discord] = services.take_notices(essaim.db, "discord")
+    assert (telegram.external_id, discord.external_id) == ("7", "77")
+    assert telegram.data["n_items"] == 1 and telegram.language == discord.language == "fr"
+    essaim.add_batch("animals", "c.csv", b"text\nbye\n")  # no uploader: nobody to tell
+    assert services.take_notices(essaim.db, "telegram") == []
