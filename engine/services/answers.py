@@ -47,19 +47,21 @@ def submit_answer(
     moment = now or utcnow()
 
     def work(session: Session) -> SubmitResult:
-        result, project = _submit(session, contributor_id, assignment_id, raw, seconds, moment)
+        result, chain = _submit(session, contributor_id, assignment_id, raw, seconds, moment)
         completed = tuple(session.info.pop(COMPLETED_BATCHES, ()))
         if completed:
             result = replace(result, completed_batches=completed)
         if (
             chain_next
-            and project is not None
+            and chain is not None
             and result.status in ("accepted", "duplicate", "expired")
         ):
             # After an accepted answer the lease just used was their only one on the
             # project: no need to look for another. A double tap must get the same next task.
+            project, skill = chain
             nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
-                             project=project, reuse_lease=result.status != "accepted")  # fmt: skip
+                             project=project, skill=skill,
+                             reuse_lease=result.status != "accepted")  # fmt: skip
             result = replace(result, next=nxt)
         return result
 
@@ -73,15 +75,18 @@ def _submit(
     raw: str | list[str],
     seconds: float | None,
     now: datetime,
-) -> tuple[SubmitResult, Project | None]:
-    """The answer itself; also returns the project, to chain the next task."""
+) -> tuple[SubmitResult, tuple[Project, WorkerSkill | None] | None]:
+    """The answer itself; also returns the project and worker row, to chain the next task.
+
+    (The session's identity map holds objects weakly: the caller keeps them alive.)
+    """
     row = session.execute(_assignment_statement(), {"assignment_id": assignment_id}).first()
     if row is None:
         return SubmitResult(status="unknown"), None
     assignment, task, project, skill = row
     if assignment.contributor_id != contributor_id:
         return SubmitResult(status="not_yours"), None
-    chain = project  # the project to lease the next task from
+    chain: tuple[Project, WorkerSkill | None] = (project, skill)
     if assignment.status == "answered":
         stored = session.execute(
             select(Answer.value).where(Answer.assignment_id == assignment_id)
@@ -91,6 +96,7 @@ def _submit(
         return SubmitResult(status="expired", task_status=task.status), chain
     if skill is None:
         skill = worker_row(session, contributor_id, project.id)
+        chain = (project, skill)
     if skill.suspended:
         return SubmitResult(status="suspended"), None
     task_type = task_type_of(project)

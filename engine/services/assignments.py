@@ -19,7 +19,15 @@ from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, updat
 from sqlalchemy.orm import Session
 
 from engine.db import Database
-from engine.models import ASSIGNMENT_TABLE, Assignment, Contributor, Project, Task, utcnow
+from engine.models import (
+    ASSIGNMENT_TABLE,
+    Assignment,
+    Contributor,
+    Project,
+    Task,
+    WorkerSkill,
+    utcnow,
+)
 from engine.scheduling import gold_rate_for, lease_end
 from engine.services.common import task_type_of, worker_row
 from engine.services.dto import NextTask, TaskOffer
@@ -54,17 +62,18 @@ def offer_next(
     rng: random.Random | None = None,
     reuse_lease: bool = True,
     project: Project | None = None,
+    skill: WorkerSkill | None = None,
 ) -> NextTask:
     """`next_task` inside the caller's transaction (submit chains it after an answer).
 
-    A caller that already loaded the project passes it, saving the look-up.
+    A caller that already loaded the project and the worker's row passes them.
     """
     project = project or _project_for(session, contributor_id, slug)
     if project is None:
         return NextTask(status="no_project")
     if project.status != "active":
         return NextTask(status="closed", project_slug=project.slug)
-    skill = worker_row(session, contributor_id, project.id)
+    skill = skill or worker_row(session, contributor_id, project.id)
     if skill.suspended:
         return NextTask(status="suspended", project_slug=project.slug)
     if reuse_lease:
