@@ -234,3 +234,31 @@ def test_same_labels_as_crowdkit_dawid_skene() -> None:
     )
     their_probas = theirs.probas_.reindex(index=answers.task_ids, columns=answers.label_values)
     assert np.abs(ours.probas_ - their_probas.to_numpy()).max() < 1e-3
+
+
+def test_elbo_stopping_matches_crowdkit_iterations_and_probabilities() -> None:
+    pytest.importorskip("crowdkit")
+    pd = pytest.importorskip("pandas")
+    from crowdkit.aggregation import DawidSkene as CrowdKitDawidSkene
+
+    task, worker, label, _ = synthetic(4000, 50, 12, 5, seed=5)
+    frame = pd.DataFrame({"task": task, "worker": worker, "label": label})
+    theirs = CrowdKitDawidSkene(n_iter=100, tol=1e-5).fit(frame)
+    answers = AnswerSet.from_table(frame)
+    ours = DawidSkene(n_iter=100, tol=1e-5, stop="elbo").fit(answers)
+    assert ours.n_iter_ == len(theirs.loss_history_)
+    their_probas = theirs.probas_.reindex(index=answers.task_ids, columns=answers.label_values)
+    assert np.abs(ours.probas_ - their_probas.to_numpy()).max() < 1e-6
+
+
+def test_stopping_rules() -> None:
+    task, worker, label, truth = synthetic(2000, 30, 5, 5, seed=2)
+    answers = AnswerSet.from_columns(task, worker, label)
+    elbo = DawidSkene(stop="elbo").fit(answers)
+    loglik = DawidSkene(stop="loglik").fit(answers)
+    assert 1 <= elbo.n_iter_ <= 100 and 1 <= loglik.n_iter_ <= 100
+    truth_by_code = truth[answers.task_ids]
+    mv = np.mean(MajorityVote().fit_predict(answers) == truth_by_code)
+    assert np.mean(answers.label_values[elbo.labels_] == truth_by_code) >= mv > 0.8
+    with pytest.raises(ValueError, match="stop"):
+        DawidSkene(stop="sometimes")
