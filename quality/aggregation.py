@@ -162,6 +162,19 @@ def _clamp(probas: np.ndarray, gold: tuple[np.ndarray, np.ndarray]) -> np.ndarra
 STOPPING_RULES = ("loglik", "elbo")
 
 
+def _entropy(probas: np.ndarray) -> float:
+    """-sum T log T with T clipped below at EPS, taking logs only where T > EPS.
+
+    Most posteriors of a many-class task are below EPS: they add EPS log EPS each, counted
+    without a logarithm. Reads the array in its memory order (the E-step returns it
+    transposed).
+    """
+    flat = (probas.T if probas.flags.f_contiguous else np.ascontiguousarray(probas)).reshape(-1)
+    big = flat[flat > EPS]
+    tiny = flat.size - big.size
+    return -(float(np.dot(big, np.log(big))) + tiny * EPS * float(np.log(EPS)))
+
+
 class DawidSkene(_Aggregator):
     """Dawid-Skene: one full confusion matrix per worker, fitted by EM.
 
@@ -275,9 +288,7 @@ class DawidSkene(_Aggregator):
         joint = float(np.sum(counts * log_errors))
         per_class = answers.answers_per_task @ probas
         joint += float(per_class @ np.log(np.clip(priors, EPS, None)))
-        clipped = np.clip(probas, EPS, None)
-        entropy = -float(np.sum(clipped * np.log(clipped)))
-        return joint + entropy
+        return joint + _entropy(probas)
 
     @classmethod
     def _m_step(cls, answers: AnswerSet, probas: np.ndarray) -> np.ndarray:
