@@ -50,7 +50,7 @@ def run_demo(
     seed: int = 7,
     console: Console | None = None,
 ) -> list[dict[str, object]]:
-    console = console or Console()
+    console = console or Console(width=max(Console().width, 110))  # the table needs room
     folder = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="essaim-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / "essaim.db"
