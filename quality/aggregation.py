@@ -7,6 +7,7 @@ million answers take well under a second per EM iteration.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,15 +25,16 @@ SKILL_CLIP = 1e-3
 was always right on gold is very good, not infallible."""
 
 
-class _Aggregator:
+class _Aggregator(ABC):
     """Shared outputs: `labels_` (codes), `probas_` (tasks × labels), `confidence_`."""
 
     labels_: np.ndarray
     probas_: np.ndarray
     confidence_: np.ndarray
 
+    @abstractmethod
     def fit(self, answers: AnswerSet, *args: Any, **kwargs: Any) -> _Aggregator:
-        raise NotImplementedError
+        """Learn from the answers; returns self."""
 
     def fit_predict(self, answers: AnswerSet, *args: Any, **kwargs: Any) -> np.ndarray:
         """Label values (not codes) per task, aligned with `answers.task_ids`."""
