@@ -82,7 +82,7 @@ def settle(
     """Apply the stopping rule to ``task`` (locked by the caller); returns its new status."""
     answers = counted_answers(session, task.id, project.id)
     if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
-        return _settle_candidates(session, task, project, answers, now)
+        return _settle_candidates(session, task, project, task_type, answers, now)
     return _settle_labels(session, task, project, task_type, answers, now)
 
 
@@ -124,7 +124,12 @@ def _settle_labels(
 
 
 def _settle_candidates(
-    session: Session, task: Task, project: Project, answers: list[CountedAnswer], now: datetime
+    session: Session,
+    task: Task,
+    project: Project,
+    task_type: TaskType,
+    answers: list[CountedAnswer],
+    now: datetime,
 ) -> str:
     """Free text: wait for the candidates, then a winner or a vote among them."""
     wanted = int(project.settings.get("candidates", project.overlap_min))
@@ -135,7 +140,7 @@ def _settle_candidates(
                              float(project.settings.get("win_share", 0.6)))  # fmt: skip
     if merge.winner is not None:
         count = max(count for _text, count in merge.distinct)
-        winner_key = next(a.key for a in answers if a.value == merge.winner)
+        winner_key = task_type.answer_key(merge.winner)
         complete_task(session, task, project, merge.winner, winner_key, count / len(answers),
                       _pair_agreement(answers), "candidates", now)  # fmt: skip
         return task.status
