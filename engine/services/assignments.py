@@ -131,24 +131,34 @@ def skip_task(
     """Give a task back; it is never offered to this contributor again. Returns the next one."""
     now = now or utcnow()
     with db.write() as session:
-        row = session.execute(
-            select(Assignment.status, Assignment.task_id, Project.slug)
-            .join(Project, Project.id == Assignment.project_id)
-            .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id)
-            .with_for_update(of=Assignment)
-        ).first()
-        if row is None:
+        given = give_back(session, contributor_id, assignment_id)
+        if given is None:
             return NextTask(status="none")
-        if row.status == "leased":
-            session.execute(
-                update(Assignment).where(Assignment.id == assignment_id).values(status="skipped")
-            )
-            session.execute(
-                update(Task)
-                .where(Task.id == row.task_id, Task.is_gold.is_(False))
-                .values(n_leased=Task.n_leased - 1)
-            )
-        return offer_next(session, contributor_id, row.slug, now=now, reuse_lease=False)
+        return offer_next(session, contributor_id, given.slug, now=now, reuse_lease=False)
+
+
+def give_back(session: Session, contributor_id: int, assignment_id: int) -> Any:
+    """Mark this contributor's assignment skipped and free its place if it was leased.
+
+    Returns the assignment's ``task_id``, ``project_id`` and project ``slug`` (None when the
+    assignment is not theirs). Skip and "report a problem" both come through here.
+    """
+    row = session.execute(
+        select(Assignment.status, Assignment.task_id, Assignment.project_id, Project.slug)
+        .join(Project, Project.id == Assignment.project_id)
+        .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id)
+        .with_for_update(of=Assignment)
+    ).first()
+    if row is not None and row.status == "leased":
+        session.execute(
+            update(Assignment).where(Assignment.id == assignment_id).values(status="skipped")
+        )
+        session.execute(
+            update(Task)
+            .where(Task.id == row.task_id, Task.is_gold.is_(False))
+            .values(n_leased=Task.n_leased - 1)
+        )
+    return row
 
 
 def release_expired_leases(db: Database, *, now: datetime | None = None) -> int:

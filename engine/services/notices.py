@@ -6,14 +6,12 @@ from sqlalchemy import func, insert, select, update
 
 from engine.db import Database
 from engine.models import (
-    Assignment,
     Identity,
-    Project,
     Task,
     TaskReport,
     utcnow,
 )
-from engine.services.assignments import offer_next
+from engine.services.assignments import give_back, offer_next
 from engine.services.common import log_event
 from engine.services.dto import NextTask
 
@@ -33,25 +31,12 @@ def report_task(
     """
     now = utcnow()
     with db.write() as session:
-        row = session.execute(
-            select(Assignment.task_id, Assignment.status, Project.slug, Project.id)
-            .join(Project, Project.id == Assignment.project_id)
-            .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id)
-            .with_for_update(of=Assignment)
-        ).first()
-        if row is None:
+        given = give_back(session, contributor_id, assignment_id)
+        if given is None:
             return NextTask(status="none")
-        task_id, status, slug, project_id = row
+        task_id, project_id, slug = given.task_id, given.project_id, given.slug
         session.execute(insert(TaskReport).values(task_id=task_id, contributor_id=contributor_id,
                                                   reason=reason[:MAX_REASON]))  # fmt: skip
-        if status == "leased":
-            session.execute(
-                update(Assignment).where(Assignment.id == assignment_id).values(status="skipped")
-            )
-            session.execute(
-                update(Task).where(Task.id == task_id, Task.is_gold.is_(False))
-                .values(n_leased=Task.n_leased - 1)
-            )  # fmt: skip
         reports = session.execute(
             select(func.count(func.distinct(TaskReport.contributor_id)))
             .where(TaskReport.task_id == task_id)
