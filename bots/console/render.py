@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from bots.core import cards
 from bots.core import payload as p
 from bots.core.i18n import SHARED
 from bots.core.replies import Button, Label, Msg, TaskView, msg
@@ -12,6 +13,25 @@ from tasks.base import INPUT_MULTI_CHOICE
 
 TEXTS = SHARED.overlay(Path(__file__).resolve().parent / "locales")
 """The shared catalog under the console's own (typed commands, no buttons)."""
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def _block(text: str) -> str:
+    return "\n".join(f"  | {line}" for line in text.split("\n"))
+
+
+PLAIN = cards.Markup(
+    escape=str,
+    heading=lambda title: f"== {title} ==",
+    bold=_plain,
+    italic=_plain,
+    quote=_block,
+    code=_block,
+)
+"""Cards as plain text: a terminal shows every character as it is, so nothing is escaped."""
 
 
 def text(lang: str, label: Label) -> str:
@@ -57,27 +77,7 @@ def choice_label(lang: str, button: Button, options: tuple[str, ...]) -> str:
 
 def task_text(lang: str, view: TaskView) -> str:
     """The task: title, instructions, context, the text, details, numbered choices, keys."""
-    parts = [f"== {text(lang, view.title)} =="]
-    if view.instructions:
-        parts.append(view.instructions)
-    if view.source_language and view.target_language:
-        parts.append(
-            text(
-                lang,
-                msg("task.languages", source=view.source_language, target=view.target_language),
-            )
-        )
-    body = []
-    if view.context_before:
-        body.append(f"{text(lang, msg('task.context_before'))} {view.context_before}")
-    body.extend(f"  | {line}" for line in view.text.split("\n"))
-    if view.context_after:
-        body.append(f"{text(lang, msg('task.context_after'))} {view.context_after}")
-    parts.append("\n".join(body))
-    if view.details:
-        parts.append("\n".join(f"{k}: {v}" for k, v in view.details))
-    if view.media_url:
-        parts.append(view.media_url)
+    parts = cards.task_sections(TEXTS, lang, view, PLAIN)
     choices = numbered(view)
     if choices:
         listed = "\n".join(

@@ -59,8 +59,7 @@ class ChoiceSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ids.
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ChoiceSelect:
-        assert isinstance(item, discord.ui.Select)
-        return cls(_copy(item))
+        return cls(_select_of(item))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
@@ -79,8 +78,7 @@ class MultiSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ids.M
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> MultiSelect:
-        assert isinstance(item, discord.ui.Select)
-        return cls(int(match["assignment"]), _copy(item))
+        return cls(int(match["assignment"]), _select_of(item))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         data = selection_payload(self.assignment_id, self.item.values)
@@ -121,7 +119,10 @@ def selection_payload(assignment_id: int, values: list[str]) -> str:
     return p.encode(p.MultiSubmit(assignment_id, mask))
 
 
-def _copy(item: discord.ui.Select[Any]) -> discord.ui.Select[Any]:
+def _select_of(item: discord.ui.Item[Any]) -> discord.ui.Select[Any]:
+    """The select menu a press came from, rebuilt as sent (its options carry the payloads)."""
+    if not isinstance(item, discord.ui.Select):
+        raise TypeError(f"a select menu's id on {type(item).__name__}")
     return discord.ui.Select(
         custom_id=item.custom_id,
         placeholder=item.placeholder,

@@ -12,6 +12,8 @@ import re
 
 from discord.utils import escape_markdown, escape_mentions
 
+from bots.core.cards import Markup
+
 MAX_MESSAGE = 2000
 FENCE = "```"
 
@@ -28,6 +30,17 @@ def escape(text: object) -> str:
 def quote(escaped: str) -> str:
     """A block quote of an already escaped text (every line prefixed)."""
     return "\n".join(f"> {line}" if line else ">" for line in escaped.split("\n"))
+
+
+MARKDOWN = Markup(
+    escape=escape,
+    heading=lambda escaped: f"**{escaped}**",
+    bold=lambda escaped: f"**{escaped}**",
+    italic=lambda escaped: f"*{escaped}*",
+    quote=quote,
+    code=quote,  # a form opens with the text to edit: the card only shows it
+)
+"""Cards in Discord markdown (`bots.core.cards`)."""
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+
+from bots.core.cards import Markup
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
@@ -20,6 +23,21 @@ _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
 def escape(text: object) -> str:
     """Escape an outside text for parse_mode HTML (none ever goes in a tag attribute)."""
     return html.escape(str(text), quote=False)
+
+
+def _tag(name: str) -> Callable[[str], str]:
+    return lambda escaped: f"<{name}>{escaped}</{name}>"
+
+
+HTML = Markup(
+    escape=escape,
+    heading=_tag("b"),
+    bold=_tag("b"),
+    italic=_tag("i"),
+    quote=_tag("blockquote"),
+    code=_tag("code"),
+)
+"""Cards in parse_mode HTML (`bots.core.cards`)."""
 
 
 def visible_length(markup: str) -> int:

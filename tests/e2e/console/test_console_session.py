@@ -9,42 +9,20 @@ from bots.console.session import PLATFORM, ConsoleSession
 from bots.core import Chat, User
 from engine import services
 from engine.app import Essaim
-from engine.config import load_settings
 from engine.spec import parse_spec
+from tests.e2e.builders import PROOF_MD, engine, make_project, mood_spec, proof_spec
 
 pytestmark = pytest.mark.e2e
 
-MOOD = {
-    "name": "Mood",
-    "slug": "mood",
-    "kind": "labeling",
-    "labels": ["positive", "negative", "neutral"],
-    "overlap": {"min": 1, "max": 1},
-    "confidence": 0.5,
-    "gold_rate": 0.0,
-}
-PROOF = {
-    "name": "Proof",
-    "slug": "proof",
-    "kind": "proofreading",
-    "language": "en",
-    "overlap": {"min": 1, "max": 2},
-    "candidates": 1,
-}
+MOOD = mood_spec("Mood", overlap=1)
+PROOF = proof_spec(overlap=(1, 2), candidates=1)
 
 
 @pytest.fixture
 def essaim(tmp_path: Path) -> Iterator[Essaim]:
-    engine = Essaim.from_settings(
-        load_settings(database_url=f"sqlite:///{tmp_path}/e.db", redis_url=None)
-    )
-    yield engine
-    engine.close()
-
-
-def add(essaim: Essaim, spec: dict, filename: str, data: bytes) -> None:
-    services.create_project(essaim.db, parse_spec(spec))
-    assert essaim.add_batch(spec["slug"], filename, data).status == "finished"
+    essaim = engine(tmp_path)
+    yield essaim
+    essaim.close()
 
 
 def session(essaim: Essaim, lines: list[str], project: str | None = None) -> list[str]:
@@ -64,7 +42,7 @@ def session(essaim: Essaim, lines: list[str], project: str | None = None) -> lis
 
 
 def test_answer_skip_stats_and_quit(essaim: Essaim):
-    add(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\nc3,Meh\n")
+    make_project(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\nc3,Meh\n")
     out = session(essaim, ["1", "s", "2", "stats", "lb", "q"], project="mood")
     text = "\n".join(out)
     assert "== Task — Mood ==" in text
@@ -79,14 +57,14 @@ def test_answer_skip_stats_and_quit(essaim: Essaim):
 
 
 def test_unknown_input_changes_nothing(essaim: Essaim):
-    add(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\n")
+    make_project(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\n")
     out = session(essaim, ["7", "maybe", "q"], project="mood")
     assert sum("Not understood" in line for line in out) == 2
     assert services.project_status(essaim.db, "mood").answers == 0
 
 
 def test_proofreading_enter_alone_is_no_error_and_text_is_a_correction(essaim: Essaim):
-    add(essaim, PROOF, "d.md", b"Teh cat sat on the mat. The dog barks.\n")
+    make_project(essaim, PROOF, "d.md", PROOF_MD)
     out = session(essaim, ["The cat sat on the mat.", "", "q"], project="proof")
     text = "\n".join(out)
     assert "press Enter alone if there is no error" in text
@@ -96,7 +74,7 @@ def test_proofreading_enter_alone_is_no_error_and_text_is_a_correction(essaim: E
 
 
 def test_end_of_input_quits_and_the_next_session_continues(essaim: Essaim):
-    add(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\n")
+    make_project(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\n")
     session(essaim, ["1"], project="mood")  # the input ends: the session ends cleanly
     out = session(essaim, ["2", "", "q"], project="mood")
     assert any("No task left" in line for line in out)

@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 
 from engine.app import Essaim
-from engine.config import load_settings
+from tests.e2e.builders import engine
 from tests.e2e.discord.dc_harness import Discord, start_bot
 
 
 @pytest.fixture
 def dc_engine(tmp_path: Path) -> Iterator[Essaim]:
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path}/e.db", redis_url=None, discord_token="test-token"
-    )
-    essaim = Essaim.from_settings(settings)
+    essaim = engine(tmp_path, discord_token="test-token")
     yield essaim
     essaim.close()
 

@@ -29,9 +29,8 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bots.discord.app import build_bot
 from bots.discord.send import drain_outbox
-from engine import services
 from engine.app import Essaim
-from engine.spec import parse_spec
+from tests.e2e.builders import fill, mood_spec
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "discord"
 APPLICATION_ID = 1250000000000000001
@@ -42,22 +41,6 @@ DISCORD_EPOCH_MS = 1420070400000
 
 def template(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def fill(data: Any, /, **values: Any) -> Any:
-    """Replace every ``"$name"`` string by ``values[name]``; a ``None`` value drops the key."""
-    if isinstance(data, dict):
-        out = {}
-        for key, value in data.items():
-            if isinstance(value, str) and value.startswith("$") and values.get(value[1:]) is None:
-                continue
-            out[key] = fill(value, **values)
-        return out
-    if isinstance(data, list):
-        return [fill(item, **values) for item in data]
-    if isinstance(data, str) and data.startswith("$"):
-        return values[data[1:]]
-    return data
 
 
 class Snowflakes:
@@ -437,32 +420,8 @@ async def settle() -> None:
     raise AssertionError("tasks never settled")
 
 
-def make_project(essaim: Essaim, spec: dict[str, Any], filename: str, data: bytes) -> None:
-    """A project through the services and one batch through the engine (inline job)."""
-    services.create_project(essaim.db, parse_spec(spec))
-    handle = essaim.add_batch(spec["slug"], filename, data)
-    assert handle.status == "finished" and handle.result["status"] == "open", handle
-
-
-MOOD = {
-    "name": "Mood of comments",
-    "slug": "mood",
-    "kind": "labeling",
-    "labels": ["positive", "negative", "neutral"],
-    "overlap": {"min": 2, "max": 2},
-    "confidence": 0.5,
-    "gold_rate": 0.0,
-}
+MOOD = mood_spec()
 MOOD_CSV = b"id,text\nc1,I love it\nc2,Terrible service\n"
-PROOF = {
-    "name": "Proof",
-    "slug": "proof",
-    "kind": "proofreading",
-    "language": "en",
-    "overlap": {"min": 2, "max": 2},
-    "candidates": 2,
-}
-PROOF_MD = b"Teh cat sat on the mat. The dog barks.\n"
 
 ALICE = Person(280000000000000001, "alice")
 BRUNO = Person(280000000000000002, "bruno", "fr")

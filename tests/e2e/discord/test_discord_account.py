@@ -5,16 +5,8 @@ import pytest
 from bots.core import Chat, User
 from engine import services
 from engine.spec import parse_spec
-from tests.e2e.discord.dc_harness import (
-    ALICE,
-    BRUNO,
-    MOOD,
-    MOOD_CSV,
-    RITA,
-    Discord,
-    custom_ids,
-    make_project,
-)
+from tests.e2e.builders import make_project
+from tests.e2e.discord.dc_harness import ALICE, BRUNO, MOOD, MOOD_CSV, RITA, Discord, custom_ids
 
 pytestmark = pytest.mark.e2e
 

@@ -3,17 +3,8 @@
 import pytest
 
 from engine import services
-from tests.e2e.discord.dc_harness import (
-    ALICE,
-    BRUNO,
-    MOOD,
-    MOOD_CSV,
-    PROOF,
-    PROOF_MD,
-    Discord,
-    custom_ids,
-    make_project,
-)
+from tests.e2e.builders import PROOF, PROOF_MD, make_project
+from tests.e2e.discord.dc_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Discord, custom_ids
 
 pytestmark = pytest.mark.e2e
 

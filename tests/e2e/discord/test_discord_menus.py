@@ -4,7 +4,8 @@ a multi-select."""
 import pytest
 
 from engine import services
-from tests.e2e.discord.dc_harness import ALICE, Discord, custom_ids, make_project, options_of
+from tests.e2e.builders import make_project
+from tests.e2e.discord.dc_harness import ALICE, Discord, custom_ids, options_of
 
 pytestmark = pytest.mark.e2e
 

@@ -3,14 +3,8 @@
 import pytest
 
 from engine import services
-from tests.e2e.discord.dc_harness import (
-    ALICE,
-    BRUNO,
-    MOOD,
-    MOOD_CSV,
-    Discord,
-    make_project,
-)
+from tests.e2e.builders import make_project
+from tests.e2e.discord.dc_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Discord
 
 pytestmark = pytest.mark.e2e
 

@@ -4,6 +4,7 @@ import pytest
 
 from engine import services
 from engine.spec import parse_spec
+from tests.e2e.builders import make_project
 from tests.e2e.discord.dc_harness import (
     ALICE,
     BRUNO,
@@ -14,7 +15,6 @@ from tests.e2e.discord.dc_harness import (
     RITA,
     Discord,
     custom_ids,
-    make_project,
 )
 
 pytestmark = pytest.mark.e2e

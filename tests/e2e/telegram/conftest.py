@@ -11,16 +11,13 @@ import pytest
 
 from bots.telegram.app import build_application
 from engine.app import Essaim
-from engine.config import load_settings
+from tests.e2e.builders import engine
 from tests.e2e.telegram.tg_harness import TOKEN, Bot, RecordingRequest
 
 
 @pytest.fixture
 def tg_engine(tmp_path: Path) -> Iterator[Essaim]:
-    settings = load_settings(
-        database_url=f"sqlite:///{tmp_path}/e.db", redis_url=None, telegram_token=TOKEN
-    )
-    essaim = Essaim.from_settings(settings)
+    essaim = engine(tmp_path, telegram_token=TOKEN)
     yield essaim
     essaim.close()
 

@@ -3,16 +3,8 @@
 import pytest
 
 from engine import services
-from tests.e2e.telegram.tg_harness import (
-    ALICE,
-    BRUNO,
-    MOOD,
-    MOOD_CSV,
-    PROOF,
-    PROOF_MD,
-    Bot,
-    make_project,
-)
+from tests.e2e.builders import PROOF, PROOF_MD, make_project
+from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Bot
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,8 @@
 import pytest
 
 from engine import services
-from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, MOSES, Bot, make_project
+from tests.e2e.builders import make_project
+from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, MOSES, Bot
 
 pytestmark = pytest.mark.e2e
 

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import Answer
-from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Bot, make_project
+from tests.e2e.builders import make_project
+from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Bot
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +71,8 @@ def test_a_double_tap_stores_one_answer_and_sends_one_next_task(bot: Bot):
 def test_a_redelivered_update_stores_nothing_twice(bot: Bot):
     make_project(bot.essaim, MOOD, "mood.csv", MOOD_CSV)
     card = first_card(bot, ALICE)
-    from tests.e2e.telegram.tg_harness import fill, template
+    from tests.e2e.builders import fill
+    from tests.e2e.telegram.tg_harness import template
 
     update = fill(
         template("callback_query.json"),

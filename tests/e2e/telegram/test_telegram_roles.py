@@ -4,16 +4,8 @@ import pytest
 
 from engine import services
 from engine.spec import parse_spec
-from tests.e2e.telegram.tg_harness import (
-    ALICE,
-    BRUNO,
-    MOOD,
-    MOOD_CSV,
-    MOSES,
-    RITA,
-    Bot,
-    make_project,
-)
+from tests.e2e.builders import make_project
+from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, MOSES, RITA, Bot
 
 pytestmark = pytest.mark.e2e
 

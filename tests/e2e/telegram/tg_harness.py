@@ -22,9 +22,8 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bots.telegram.app import drain_notices
-from engine import services
 from engine.app import Essaim
-from engine.spec import parse_spec
+from tests.e2e.builders import fill, mood_spec
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "telegram"
 TOKEN = "7000000001:AAF-test-token"
@@ -33,22 +32,6 @@ BOT_ID = 7000000001
 
 def template(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def fill(data: Any, /, **values: Any) -> Any:
-    """Replace every ``"$name"`` string by ``values[name]``; a ``None`` value drops the key."""
-    if isinstance(data, dict):
-        out = {}
-        for key, value in data.items():
-            if isinstance(value, str) and value.startswith("$") and values.get(value[1:]) is None:
-                continue
-            out[key] = fill(value, **values)
-        return out
-    if isinstance(data, list):
-        return [fill(item, **values) for item in data]
-    if isinstance(data, str) and data.startswith("$"):
-        return values[data[1:]]
-    return data
 
 
 @dataclass
@@ -263,32 +246,9 @@ class Bot:
         ]
 
 
-def make_project(essaim: Essaim, spec: dict[str, Any], filename: str, data: bytes) -> None:
-    """A project through the services and one batch through the engine (inline job)."""
-    services.create_project(essaim.db, parse_spec(spec))
-    handle = essaim.add_batch(spec["slug"], filename, data)
-    assert handle.status == "finished" and handle.result["status"] == "open", handle
-
-
-MOOD = {
-    "name": "Mood <of> comments",
-    "slug": "mood",
-    "kind": "labeling",
-    "labels": ["positive", "negative", "neutral"],
-    "overlap": {"min": 2, "max": 2},
-    "confidence": 0.5,
-    "gold_rate": 0.0,
-}
+MOOD = mood_spec("Mood <of> comments")
+"""Its name and first item hold markup characters: every card must escape them."""
 MOOD_CSV = b"id,text\nc1,I love it & more <3\nc2,Terrible service\n"
-PROOF = {
-    "name": "Proof",
-    "slug": "proof",
-    "kind": "proofreading",
-    "language": "en",
-    "overlap": {"min": 2, "max": 2},
-    "candidates": 2,
-}
-PROOF_MD = b"Teh cat sat on the mat. The dog barks.\n"
 
 ALICE = Person(1001, "Alice", "en")
 BRUNO = Person(1002, "Bruno", "fr-FR")
