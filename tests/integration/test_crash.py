@@ -48,19 +48,19 @@ def test_killed_processes_lose_and_double_nothing(essaim, tmp_path):
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     rng = random.Random(7)
     reported: list[int] = []
-    for round_ in range(6):
+    for _round in range(6):
         workers = [
             subprocess.Popen([sys.executable, str(script), essaim.db.url, f"w{n}"], env=env,
                              stdout=subprocess.PIPE, text=True)
             for n in range(3)
         ]  # fmt: skip
-        time.sleep(1.0 + rng.random())
+        time.sleep(1.5 + rng.random())  # imports take ~0.7 s; then they answer
         for proc in workers:
             proc.send_signal(signal.SIGKILL)
         for proc in workers:
             out, _ = proc.communicate(timeout=30)
             reported += [int(line) for line in out.split()]
-        assert reported, f"round {round_}: no answer got through before the kill"
+    assert len(reported) > 20, "too few answers got through before the kills to test anything"
     with essaim.db.read() as session:
         stored = set(session.execute(select(Answer.id)).scalars())
         pairs = session.execute(
