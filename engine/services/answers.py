@@ -58,14 +58,18 @@ def submit_answer(
         ):
             # After an accepted answer the lease just used was their only one on the
             # project: no need to look for another. A double tap must get the same next task.
-            project, skill = chain
+            project, skill, after = chain
             nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
-                             project=project, skill=skill,
+                             project=project, skill=skill, after=after,
                              reuse_lease=result.status != "accepted")  # fmt: skip
             result = replace(result, next=nxt)
         return result
 
     return db.run(work)
+
+
+Chain = tuple[Project, WorkerSkill | None, tuple[int, int, int] | None]
+"""What the next-task step reuses from the submit: project, worker row, last task's key."""
 
 
 def _submit(
@@ -75,7 +79,7 @@ def _submit(
     raw: str | list[str],
     seconds: float | None,
     now: datetime,
-) -> tuple[SubmitResult, tuple[Project, WorkerSkill | None] | None]:
+) -> tuple[SubmitResult, Chain | None]:
     """The answer itself; also returns the project and worker row, to chain the next task.
 
     (The session's identity map holds objects weakly: the caller keeps them alive.)
@@ -86,7 +90,11 @@ def _submit(
     assignment, task, project, skill = row
     if assignment.contributor_id != contributor_id:
         return SubmitResult(status="not_yours"), None
-    chain: tuple[Project, WorkerSkill | None] = (project, skill)
+    # Where to look for the next task: after this one, unless it came out of the queue's
+    # order (a control task, or one given priority).
+    in_order = task.priority == 0 and not task.is_gold
+    after = (task.item_id, task.position, task.id) if in_order else None
+    chain: Chain = (project, skill, after)
     if assignment.status == "answered":
         stored = session.execute(
             select(Answer.value).where(Answer.assignment_id == assignment_id)
@@ -96,7 +104,7 @@ def _submit(
         return SubmitResult(status="expired", task_status=task.status), chain
     if skill is None:
         skill = worker_row(session, contributor_id, project.id)
-        chain = (project, skill)
+        chain = (project, skill, after)
     if skill.suspended:
         return SubmitResult(status="suspended"), None
     task_type = task_type_of(project)

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import Row, and_, bindparam, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from engine.db import Database
@@ -63,6 +63,7 @@ def offer_next(
     reuse_lease: bool = True,
     project: Project | None = None,
     skill: WorkerSkill | None = None,
+    after: TaskKey | None = None,
 ) -> NextTask:
     """`next_task` inside the caller's transaction (submit chains it after an answer).
 
@@ -89,7 +90,7 @@ def offer_next(
     ):  # fmt: skip
         task = _gold_candidate(session, contributor_id, project.id)
     if task is None:
-        task = _free_task(session, contributor_id, project.id, now)
+        task = _free_task(session, contributor_id, project.id, now, after)
     if task is None:
         return NextTask(status="none", project_slug=project.slug)
     expires_at = lease_end(now, project.lease_seconds)
@@ -234,14 +235,28 @@ LOCK_RETRIES = 4
 LOCK_PAUSE = 0.01
 
 
-def _free_task(session: Session, contributor_id: int, project_id: int, now: datetime) -> Any:
+TaskKey = tuple[int, int, int]
+"""(item_id, position, id): where a task stands in the scheduler's order."""
+
+
+def _free_task(
+    session: Session, contributor_id: int, project_id: int, now: datetime, after: TaskKey | None
+) -> Any:
     """A regular task for this contributor, or None when there really is none.
+
+    ``after`` is the task they just answered: the look starts there (tasks given priority
+    still come first), so a contributor far ahead of the others does not walk past every
+    open task they already answered. Nothing after it: the look starts from the top.
 
     ``SKIP LOCKED`` passes over a task another transaction holds for a few milliseconds
     (leasing it, or storing an answer to it). When nothing else is free, that must not read
     as "no task left": expired leases are swept, and while an unlocked look finds a task
     that the locking one skipped, the look is retried after a short pause.
     """
+    if after is not None:
+        task = _regular_candidate(session, contributor_id, project_id, after)
+        if task is not None:
+            return task
     task = _regular_candidate(session, contributor_id, project_id)
     if task is None and release_expired(session, now, project_id):
         task = _regular_candidate(session, contributor_id, project_id)
@@ -260,29 +275,40 @@ def _held_by_others(session: Session, contributor_id: int, project_id: int) -> b
 
 
 @cache
-def _candidate_statement(*, locking: bool = True) -> Any:
-    """Built once: composing this statement costs more than running it."""
+def _candidate_statement(*, locking: bool = True, after: bool = False) -> Any:
+    """Built once: composing this statement costs more than running it.
+
+    With ``after``, tasks of priority 0 count only past the key (``:after_*``); the index
+    walk still starts at the top, but passes answered tasks without probing them.
+    """
+    conditions = [
+        Task.project_id == bindparam("project_id"),
+        Task.status == "open",
+        Task.is_gold.is_(False),
+        Task.n_answers + Task.n_leased < Task.target,
+    ]
+    if after:
+        past = tuple_(Task.item_id, Task.position, Task.id) > tuple_(
+            bindparam("after_item"), bindparam("after_position"), bindparam("after_task")
+        )
+        conditions.append(or_(Task.priority > 0, past))
     statement = (
         select(*OFFER_COLUMNS)
-        .where(
-            Task.project_id == bindparam("project_id"),
-            Task.status == "open",
-            Task.is_gold.is_(False),
-            Task.n_answers + Task.n_leased < Task.target,
-            _not_seen_by(bindparam("contributor_id")),
-        )
+        .where(*conditions, _not_seen_by(bindparam("contributor_id")))
         .order_by(Task.priority.desc(), Task.item_id, Task.position, Task.id)
         .limit(1)
     )
     return statement.with_for_update(skip_locked=True, of=Task) if locking else statement
 
 
-def _regular_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
+def _regular_candidate(
+    session: Session, contributor_id: int, project_id: int, after: TaskKey | None = None
+) -> Row[Any] | None:
     """The first open task, oldest item first, with room and never seen by this contributor."""
-    return session.execute(
-        _candidate_statement(),
-        {"project_id": project_id, "contributor_id": contributor_id},
-    ).first()
+    parameters: dict[str, Any] = {"project_id": project_id, "contributor_id": contributor_id}
+    if after is not None:
+        parameters.update(after_item=after[0], after_position=after[1], after_task=after[2])
+    return session.execute(_candidate_statement(after=after is not None), parameters).first()
 
 
 def _gold_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:

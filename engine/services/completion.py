@@ -117,7 +117,8 @@ def _settle_labels(
             _close_vote(session, task, project, task_type, key, value, decision.confidence, now)
     elif decision.action == "more":
         task.target = max(task.target, len(answers) + 1)
-        task.priority = max(task.priority, 1)
+        if len(answers) >= project.overlap_min:  # an extra answer, past the usual overlap:
+            task.priority = max(task.priority, 1)  # it goes before new work
     else:
         _to_review(session, task, project, answers, decision.confidence)
     return task.status

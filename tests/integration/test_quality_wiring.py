@@ -91,10 +91,13 @@ def test_too_fast_answers_suspend_and_stop_counting(essaim):
     assert_lease_counters(essaim.db)
     raw = list(services.export_answers(essaim.db, project.slug))
     assert len(raw) == 5 and not any(r["counted"] for r in raw)
-    # three honest people now complete the first task the spammer answered
+    # three honest people now complete the first task the spammer answered (after the
+    # older one whose lease expired: oldest items first)
+    assert stale.task_id < answered[0]
     for name in ("ada", "bob", "cid"):
-        last = answer_task(essaim, person(essaim, name), project.slug, answered[0], "dog",
-                           seconds=6.0)  # fmt: skip
+        honest = person(essaim, name)
+        answer_task(essaim, honest, project.slug, stale.task_id, "dog", seconds=6.0)
+        last = answer_task(essaim, honest, project.slug, answered[0], "dog", seconds=6.0)
     assert last.task_status == "complete"
     with essaim.db.read() as session:
         assert session.get_one(Result, answered[0]).n_answers == 3

@@ -251,3 +251,39 @@ def test_no_project_and_current_project(essaim):
     assert services.join_project(essaim.db, ada, project.slug) == project.slug
     nxt = services.next_task(essaim.db, ada)
     assert nxt.status == "task" and nxt.project_slug == project.slug
+
+
+def test_an_extra_answer_goes_before_older_untouched_work(essaim):
+    """Past the usual overlap, a task that needs one more answer jumps the queue."""
+    project = make_project(essaim, overlap={"min": 2, "max": 3}, confidence=0.99)
+    add_rows(essaim, project.slug, _rows(3))
+    first, second, _third = (t.id for t in tasks_of(essaim.db, project.slug))
+    ada, bob, cid = (person(essaim, n) for n in ("ada", "bob", "cid"))
+    ada_first = offer(essaim, ada, project.slug)
+    services.submit_answer(essaim.db, ada, ada_first.assignment_id, "cat", chain_next=False)
+    assert task_row(essaim.db, first).priority == 0  # below the usual overlap: no jump
+    bob_first = offer(essaim, bob, project.slug)
+    assert bob_first.task_id == first
+    services.submit_answer(essaim.db, bob, bob_first.assignment_id, "dog", chain_next=False)
+    # Bob's second and third offers walk on in order; the first row now needs a third answer
+    bob_second = offer(essaim, bob, project.slug)
+    assert bob_second.task_id == second and task_row(essaim.db, first).priority == 1
+    services.submit_answer(essaim.db, bob, bob_second.assignment_id, "dog", chain_next=False)
+    assert offer(essaim, cid, project.slug).task_id == first
+
+
+def test_far_ahead_contributor_keeps_the_order_after_each_answer(essaim):
+    """The chained next task starts after the one just answered, still oldest first."""
+    project = make_project(essaim, overlap={"min": 3, "max": 3}, confidence=0.5)
+    add_rows(essaim, project.slug, _rows(30))
+    order = [t.id for t in tasks_of(essaim.db, project.slug)]
+    ada = person(essaim, "ada")
+    current = offer(essaim, ada, project.slug)
+    seen = [current.task_id]
+    for i in range(29):
+        result = services.submit_answer(
+            essaim.db, ada, current.assignment_id, ["cat", "dog"][i % 2]
+        )
+        current = result.next.offer
+        seen.append(current.task_id)
+    assert seen == order
