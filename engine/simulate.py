@@ -56,17 +56,27 @@ class Truths:
         self.seed = seed
         self.reference = list(reference or [])
         self._cache: dict[int, object] = {}
+        self._payloads: dict[int, dict[str, Any]] = {}
         with app.db.read() as session:
             project = project_by_slug(session, slug)
             self.settings = dict(project.settings)
             self.task_type: TaskType = task_type_of(project)
 
     def of(self, task_id: int) -> object:
+        """The task's truth (read once per task, with its payload)."""
+        self._load(task_id)
+        return self._cache[task_id]
+
+    def payload(self, task_id: int) -> dict[str, Any]:
+        self._load(task_id)
+        return self._payloads[task_id]
+
+    def _load(self, task_id: int) -> None:
         if task_id not in self._cache:
             with self.app.db.read() as session:
                 task = session.get_one(Task, task_id)
+                self._payloads[task_id] = dict(task.payload)
                 self._cache[task_id] = self._truth(session, task)
-        return self._cache[task_id]
 
     def _truth(self, session: Any, task: Task) -> object:
         if task.stage == STAGE_VOTE and task.parent_task_id is not None:
@@ -118,7 +128,7 @@ def simulate(
                     continue
             worked = True
             truth = truths.of(current.task_id)
-            payload = _payload(app, current.task_id)
+            payload = truths.payload(current.task_id)
             raw = truths.task_type.sample_answer(
                 payload, truths.settings, truth=truth, correct=rng.random() < accuracy, rng=rng
             )
@@ -138,11 +148,6 @@ def simulate(
     report.completion = status.completion
     report.decided, report.accuracy = _accuracy(app, slug, truths)
     return report
-
-
-def _payload(app: Essaim, task_id: int) -> dict[str, Any]:
-    with app.db.read() as session:
-        return dict(session.execute(select(Task.payload).where(Task.id == task_id)).scalar_one())
 
 
 def _accuracy(app: Essaim, slug: str, truths: Truths) -> tuple[int, float | None]:

@@ -37,6 +37,7 @@ __all__ = [
     "coincidence_matrix",
     "distances",
     "item_agreement",
+    "pair_agreement",
     "per_label_alpha",
     "text_alpha",
     "worker_agreement",
@@ -213,6 +214,20 @@ def alpha(answers: AnswerSet, level: Level = "nominal") -> float:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return _alpha_codes(answers.task, rank[answers.label], answers.n_tasks, numeric[order], level)
+
+
+def pair_agreement(counts: Iterable[int]) -> float | None:
+    """One task's share of agreeing ordered pairs, from the count of each distinct answer.
+
+    sum_c n_c (n_c - 1) / (m (m - 1)), as `item_agreement` computes for every task at once;
+    this one is for the engine, which settles one task of a few answers at a time. None with
+    fewer than two answers.
+    """
+    sizes = [int(c) for c in counts]
+    total = sum(sizes)
+    if total < 2:
+        return None
+    return sum(c * (c - 1) for c in sizes) / (total * (total - 1))
 
 
 def item_agreement(answers: AnswerSet) -> np.ndarray:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -69,8 +68,3 @@ def handles_errors(command: F) -> F:
             raise fail(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def quiet_progress() -> Iterator[None]:
-    yield

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from engine.db import Database
@@ -204,12 +204,10 @@ def _mark_failed(db: Database, batch_id: int, error: str) -> None:
 def _report(session: Session, batch: Batch, n_gold: int | None = None) -> BatchReport:
     slug = session.execute(select(Project.slug).where(Project.id == batch.project_id)).scalar_one()
     if n_gold is None:
-        n_gold = len(
-            session.execute(
-                select(Task.id).join(Item, Item.id == Task.item_id)
-                .where(Item.batch_id == batch.id, Task.is_gold.is_(True))
-            ).all()
-        )  # fmt: skip
+        n_gold = session.execute(
+            select(func.count()).select_from(Task).join(Item, Item.id == Task.item_id)
+            .where(Item.batch_id == batch.id, Task.is_gold.is_(True))
+        ).scalar_one()  # fmt: skip
     return BatchReport(
         batch_id=batch.id,
         project_slug=slug,

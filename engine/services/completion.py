@@ -21,6 +21,7 @@ from engine import ledger
 from engine.models import Answer, Assignment, Batch, Item, Project, Result, Task, WorkerSkill
 from engine.services.common import log_event
 from engine.services.outbox import notify
+from quality.agreement import pair_agreement
 from quality.skill import combine_skills
 from quality.stopping import decide
 from tasks.base import STAGE_VOTE, TaskType
@@ -112,7 +113,7 @@ def _settle_labels(
         # Below-chance answerers can make a label nobody gave the most likely one.
         value = next((a.value for a in answers if a.key == key), key)
         complete_task(session, task, project, value, key, decision.confidence,
-                      _pair_agreement(answers), "dynamic_overlap", now)  # fmt: skip
+                      _agreement(answers), "dynamic_overlap", now)  # fmt: skip
         if task.stage == STAGE_VOTE:
             _close_vote(session, task, project, task_type, key, value, decision.confidence, now)
     elif decision.action == "more":
@@ -143,7 +144,7 @@ def _settle_candidates(
         count = max(count for _text, count in merge.distinct)
         winner_key = task_type.answer_key(merge.winner)
         complete_task(session, task, project, merge.winner, winner_key, count / len(answers),
-                      _pair_agreement(answers), "candidates", now)  # fmt: skip
+                      _agreement(answers), "candidates", now)  # fmt: skip
         return task.status
     _spawn_vote(session, task, project, [text for text, _count in merge.distinct], answers, now)
     return task.status
@@ -291,10 +292,5 @@ def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
             session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
 
 
-def _pair_agreement(answers: list[CountedAnswer]) -> float | None:
-    """Share of ordered pairs of answers that agree; None for a single answer."""
-    n = len(answers)
-    if n < 2:
-        return None
-    counts = Counter(a.key for a in answers)
-    return sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))
+def _agreement(answers: list[CountedAnswer]) -> float | None:
+    return pair_agreement(Counter(a.key for a in answers).values())

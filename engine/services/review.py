@@ -19,6 +19,7 @@ from engine.services.common import log_event, project_by_slug, task_type_of
 from engine.services.completion import complete_task, skill_of
 from engine.services.contributors import require_role
 from engine.services.dto import ReviewAnswer, ReviewItem
+from quality.agreement import pair_agreement
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 
@@ -73,7 +74,7 @@ def _review_items(session: Any, project: Project, *conditions: Any) -> list[Revi
                 ReviewAnswer(grouped[key][0][0], count, tuple(s for _v, s in grouped[key]))
                 for key, count in counts.most_common()
             ),
-            agreement=_agreement(counts),
+            agreement=pair_agreement(counts.values()),
             n_answers=len(given),
         ))  # fmt: skip
     return items
@@ -96,13 +97,6 @@ def _answers_of(
     for task_id, key, value, ds, correct, seen in rows:
         grouped[task_id].append((key, value, skill_of(ds, correct, seen)))
     return grouped
-
-
-def _agreement(counts: Counter[str]) -> float | None:
-    n = sum(counts.values())
-    if n < 2:
-        return None
-    return sum(c * (c - 1) for c in counts.values()) / (n * (n - 1))
 
 
 def resolve_review(

@@ -56,13 +56,18 @@ def test_replies_in_a_guild_channel_are_ephemeral_and_in_a_dm_not(dc: Discord):
     assert not any(c.flags & EPHEMERAL for c in in_dm)
 
 
-def test_a_moderator_decides_an_item(dc: Discord):
+def _two_disagreeing_contributors(dc: Discord) -> None:
+    """Alice says positive and Bruno negative to everything: the items go to review."""
     make_project(dc.essaim, MOOD, "mood.csv", MOOD_CSV)
     for person, label in ((ALICE, "positive"), (BRUNO, "negative")):
         calls = dc.command(person, "task")
         while cards := dc.cards(calls):
             button = next(i for i in custom_ids(cards[-1].data) if i.endswith(label))
             calls = dc.press(person, cards[-1].message, button)
+
+
+def test_a_moderator_decides_an_item(dc: Discord):
+    _two_disagreeing_contributors(dc)
     refused = dc.command(MOSES, "review", project="mood")
     assert any("moderator" in t for t in dc.texts(refused))
     services.grant_role(dc.essaim.db, f"discord:{MOSES.id}", "moderator")
@@ -76,12 +81,7 @@ def test_a_moderator_decides_an_item(dc: Discord):
 
 
 def test_a_moderator_writes_the_answer_in_a_form(dc: Discord):
-    make_project(dc.essaim, MOOD, "mood.csv", MOOD_CSV)
-    for person, label in ((ALICE, "positive"), (BRUNO, "negative")):
-        calls = dc.command(person, "task")
-        while cards := dc.cards(calls):
-            button = next(i for i in custom_ids(cards[-1].data) if i.endswith(label))
-            calls = dc.press(person, cards[-1].message, button)
+    _two_disagreeing_contributors(dc)
     services.grant_role(dc.essaim.db, f"discord:{MOSES.id}", "moderator")
     item = dc.cards(dc.command(MOSES, "review", project="mood"), "essaim:vw:")[0]
     write = next(i for i in custom_ids(item.data) if i.startswith("essaim:vw:"))

@@ -209,3 +209,15 @@ def test_alpha_million_answers_memory_stays_proportional() -> None:
     tracemalloc.stop()
     assert abs(value) < 0.01  # random labels: no agreement beyond chance
     assert peak < 200 * 2**20  # the package would need units × 20 × 20 floats (≈ 640 MB)
+
+
+def test_pair_agreement_matches_item_agreement() -> None:
+    from quality.agreement import pair_agreement
+
+    answers = AnswerSet.from_columns([1, 1, 1, 2, 2, 3], ["a", "b", "c", "a", "b", "a"],
+                                     ["x", "x", "y", "z", "z", "x"])  # fmt: skip
+    per_task = item_agreement(answers)
+    assert pair_agreement([2, 1]) == pytest.approx(per_task[0]) == pytest.approx(1 / 3)
+    assert pair_agreement([2]) == pytest.approx(per_task[1]) == 1.0
+    assert pair_agreement([1]) is None and np.isnan(per_task[2])
+    assert pair_agreement([]) is None
