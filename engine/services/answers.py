@@ -4,6 +4,9 @@ One transaction: lock the assignment and its task, check that the assignment is 
 contributor's and still theirs, validate the value with the task type, store the answer
 (unique per assignment, so a double tap or a re-delivered update stores nothing twice),
 update the counters, apply the stopping rule, and lease the next task.
+
+This is the hot path: rows are read with Core into plain dataclasses (`engine.services.rows`)
+and the writes of one answer go to PostgreSQL as one statement (`engine.services.storing`).
 """
 
 from __future__ import annotations
@@ -14,17 +17,29 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import ledger
 from engine.db import Database
-from engine.models import ANSWER_TABLE, Answer, Assignment, Project, Task, WorkerSkill, utcnow
+from engine.models import ASSIGNMENT_TABLE, Answer, Assignment, Project, Task, WorkerSkill, utcnow
 from engine.services.assignments import offer_next
-from engine.services.common import task_type_of, worker_row
+from engine.services.common import task_type_of
 from engine.services.completion import COMPLETED_BATCHES, settle
 from engine.services.dto import GoldFeedback, SubmitResult
+from engine.services.rows import (
+    PROJECT_COLUMNS,
+    TASK_COLUMNS,
+    WORKER_COLUMNS,
+    ProjectRow,
+    TaskRow,
+    WorkerRow,
+    worker_row_of,
+    worker_state,
+    write_task,
+)
 from engine.services.spam import after_answer
+from engine.services.storing import store_answer
 from tasks.base import InvalidAnswer
 
 
@@ -58,9 +73,9 @@ def submit_answer(
         ):
             # After an accepted answer the lease just used was their only one on the
             # project: no need to look for another. A double tap must get the same next task.
-            project, skill, after = chain
+            project, worker, after = chain
             nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
-                             project=project, skill=skill, after=after,
+                             project=project, worker=worker, after=after,
                              reuse_lease=result.status != "accepted")  # fmt: skip
             result = replace(result, next=nxt)
         return result
@@ -68,8 +83,11 @@ def submit_answer(
     return db.run(work)
 
 
-Chain = tuple[Project, WorkerSkill | None, tuple[int, int, int] | None]
+Chain = tuple[ProjectRow, WorkerRow | None, tuple[int, int, int] | None]
 """What the next-task step reuses from the submit: project, worker row, last task's key."""
+
+_TASK_END = 4 + len(TASK_COLUMNS)
+_PROJECT_END = _TASK_END + len(PROJECT_COLUMNS)
 
 
 def _submit(
@@ -80,65 +98,69 @@ def _submit(
     seconds: float | None,
     now: datetime,
 ) -> tuple[SubmitResult, Chain | None]:
-    """The answer itself; also returns the project and worker row, to chain the next task.
-
-    (The session's identity map holds objects weakly: the caller keeps them alive.)
-    """
-    row = session.execute(_assignment_statement(), {"assignment_id": assignment_id}).first()
+    """The answer itself; also returns the project and worker row, to chain the next task."""
+    connection = session.connection()
+    row = connection.execute(_assignment_statement(), {"assignment_id": assignment_id}).first()
     if row is None:
         return SubmitResult(status="unknown"), None
-    assignment, task, project, skill = row
-    if assignment.contributor_id != contributor_id:
+    owner, status, leased_at, expires_at = row[:4]
+    if owner != contributor_id:
         return SubmitResult(status="not_yours"), None
+    task = TaskRow(*row[4:_TASK_END])
+    project = ProjectRow(*row[_TASK_END:_PROJECT_END])
+    worker = worker_row_of(row[_PROJECT_END:])
     # Where to look for the next task: after this one, unless it came out of the queue's
     # order (a control task, or one given priority).
     in_order = task.priority == 0 and not task.is_gold
     after = (task.item_id, task.position, task.id) if in_order else None
-    chain: Chain = (project, skill, after)
-    if assignment.status == "answered":
-        stored = session.execute(
+    if status == "answered":
+        stored = connection.execute(
             select(Answer.value).where(Answer.assignment_id == assignment_id)
         ).scalar_one_or_none()
-        return SubmitResult(status="duplicate", value=stored, task_status=task.status), chain
-    if assignment.status not in ("leased", "expired"):
-        return SubmitResult(status="expired", task_status=task.status), chain
-    if skill is None:
-        skill = worker_row(session, contributor_id, project.id)
-        chain = (project, skill, after)
-    if skill.suspended:
+        return (SubmitResult(status="duplicate", value=stored, task_status=task.status),
+                (project, worker, after))  # fmt: skip
+    if status not in ("leased", "expired"):
+        return SubmitResult(status="expired", task_status=task.status), (project, worker, after)
+    if worker is None:
+        worker = worker_state(session, contributor_id, project.id)
+    if worker.suspended:
         return SubmitResult(status="suspended"), None
+    chain: Chain = (project, worker, after)
     task_type = task_type_of(project)
     try:
         value = task_type.validate(raw, task.payload, project.settings)
     except InvalidAnswer as exc:
         return SubmitResult(status="invalid", error_code=exc.code, error_message=exc.message,
                             error_params=exc.params), None  # fmt: skip
-    was_leased = assignment.status == "leased"
-    if not task.is_gold and not _still_needed(task, assignment, now):
-        assignment.status = "expired"
+    was_leased = status == "leased"
+    if not task.is_gold and not _still_needed(task, status, expires_at, now):
+        connection.execute(
+            update(ASSIGNMENT_TABLE).where(ASSIGNMENT_TABLE.c.id == assignment_id)
+            .values(status="expired")
+        )  # fmt: skip
         if was_leased:
             task.n_leased -= 1
+            write_task(session, task)
         return SubmitResult(status="expired", task_status=task.status), chain
     if seconds is None:
-        seconds = max(0.0, (now - assignment.leased_at).total_seconds())
+        seconds = max(0.0, (now - leased_at).total_seconds())
     key = task_type.answer_key(value)
-    answer_id = session.execute(
-        insert(ANSWER_TABLE).returning(Answer.id),
-        [{"assignment_id": assignment.id, "task_id": task.id, "contributor_id": contributor_id,
-          "value": value, "key": key, "seconds": seconds, "created_at": now}],
-    ).scalar_one()  # fmt: skip
-    assignment.status = "answered"
-    ledger.credit(session, contributor_id, project.id, n_answers=1)
-    feedback = None
-    if task.is_gold:
-        feedback = _grade_gold(session, task, task_type.gold_key(task.gold_answer), key, skill)
-    else:
+    if not task.is_gold:  # control tasks keep no counters (they have no answer limit)
         task.n_answers += 1
         if was_leased:
             task.n_leased -= 1
+    answer_id = store_answer(connection, assignment_id, task, contributor_id, value, key,
+                             seconds, now)  # fmt: skip
+    ledger.credit(session, contributor_id, project.id, n_answers=1)
+    feedback = None
+    if task.is_gold:
+        feedback = _grade_gold(session, task, task_type.gold_key(task.gold_answer), key, worker)
+    else:
         settle(session, task, project, task_type, now)
-    after_answer(session, project, skill, seconds, now, graded_gold=task.is_gold)
-    points = skill.points + ledger.pending(session, contributor_id, project.id, "points")
+        write_task(session, task)
+    if after_answer(session, project, worker, seconds, now, graded_gold=task.is_gold):
+        chain = (project, replace(worker, suspended=True), after)  # suspended just now
+    points = worker.points + ledger.pending(session, contributor_id, project.id, "points")
     accepted = SubmitResult(status="accepted", value=value, feedback=feedback,
                             task_status=task.status, points=points,
                             answer_id=answer_id)  # fmt: skip
@@ -149,7 +171,8 @@ def _submit(
 def _assignment_statement() -> Any:
     """The assignment, its task (both locked), project and worker row; built once."""
     return (
-        select(Assignment, Task, Project, WorkerSkill)
+        select(Assignment.contributor_id, Assignment.status, Assignment.leased_at,
+               Assignment.expires_at, *TASK_COLUMNS, *PROJECT_COLUMNS, *WORKER_COLUMNS)
         .join(Task, Task.id == Assignment.task_id)
         .join(Project, Project.id == Assignment.project_id)
         .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Assignment.contributor_id,
@@ -159,21 +182,21 @@ def _assignment_statement() -> Any:
     )  # fmt: skip
 
 
-def _still_needed(task: Task, assignment: Assignment, now: datetime) -> bool:
+def _still_needed(task: TaskRow, status: str, expires_at: datetime, now: datetime) -> bool:
     """A live lease always counts; a late answer only where the task still needs one."""
     if task.status != "open":
         return False
-    if assignment.status == "leased" and assignment.expires_at > now:
+    if status == "leased" and expires_at > now:
         return True
-    others_leased = task.n_leased - (1 if assignment.status == "leased" else 0)
+    others_leased = task.n_leased - (1 if status == "leased" else 0)
     return task.n_answers + others_leased < task.target
 
 
 def _grade_gold(
-    session: Session, task: Task, gold_key: str | None, key: str, skill: WorkerSkill
+    session: Session, task: TaskRow, gold_key: str | None, key: str, worker: WorkerRow
 ) -> GoldFeedback:
     """Grade a control answer; the counts (and the accuracy) are updated at commit."""
     correct = gold_key is not None and key == gold_key
-    ledger.credit(session, skill.contributor_id, skill.project_id, gold_seen=1,
+    ledger.credit(session, worker.contributor_id, worker.project_id, gold_seen=1,
                   gold_correct=int(correct))  # fmt: skip
     return GoldFeedback(correct=correct, expected=None if correct else task.gold_answer)

@@ -13,9 +13,21 @@ import random
 import time
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, bindparam, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Row,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engine.db import Database
@@ -25,12 +37,14 @@ from engine.models import (
     Contributor,
     Project,
     Task,
-    WorkerSkill,
+    UTCDateTime,
     utcnow,
 )
 from engine.scheduling import gold_rate_for, lease_end
-from engine.services.common import task_type_of, worker_row
+from engine.services.common import task_type_of
 from engine.services.dto import NextTask, TaskOffer
+from engine.services.rows import ProjectRow, WorkerRow, load_project, worker_state
+from engine.services.storing import TASK_TABLE, lease_task
 
 OFFER_COLUMNS = (Task.id, Task.payload, Task.is_gold)
 
@@ -61,21 +75,21 @@ def offer_next(
     now: datetime,
     rng: random.Random | None = None,
     reuse_lease: bool = True,
-    project: Project | None = None,
-    skill: WorkerSkill | None = None,
+    project: ProjectRow | None = None,
+    worker: WorkerRow | None = None,
     after: TaskKey | None = None,
 ) -> NextTask:
     """`next_task` inside the caller's transaction (submit chains it after an answer).
 
-    A caller that already loaded the project and the worker's row passes them.
+    A caller that already read the project and the worker's row passes them.
     """
     project = project or _project_for(session, contributor_id, slug)
     if project is None:
         return NextTask(status="no_project")
     if project.status != "active":
         return NextTask(status="closed", project_slug=project.slug)
-    skill = skill or worker_row(session, contributor_id, project.id)
-    if skill.suspended:
+    worker = worker or worker_state(session, contributor_id, project.id)
+    if worker.suspended:
         return NextTask(status="suspended", project_slug=project.slug)
     if reuse_lease:
         held = _live_lease(session, contributor_id, project.id, now)
@@ -83,25 +97,21 @@ def offer_next(
             assignment_id, held_until, *task_columns = held
             offer = _offer(project, assignment_id, held_until, tuple(task_columns))
             return NextTask("task", offer, project.slug)
-    task = None
+    expires_at = lease_end(now, project.lease_seconds)
     if (rng or random).random() < gold_rate_for(
-        project.gold_rate, answers=skill.n_answers, gold_seen=skill.gold_seen,
-        accuracy=skill.accuracy,
+        project.gold_rate, answers=worker.n_answers, gold_seen=worker.gold_seen,
+        accuracy=worker.accuracy,
     ):  # fmt: skip
         task = _gold_candidate(session, contributor_id, project.id)
-    if task is None:
-        task = _free_task(session, contributor_id, project.id, now, after)
-    if task is None:
+        if task is not None:
+            assignment_id = lease_task(session.connection(), task.id, True, contributor_id,
+                                       project.id, now, expires_at)  # fmt: skip
+            return NextTask("task", _offer(project, assignment_id, expires_at, task), project.slug)
+    leased = _lease_free_task(session, contributor_id, project.id, now, expires_at, after)
+    if leased is None:
         return NextTask(status="none", project_slug=project.slug)
-    expires_at = lease_end(now, project.lease_seconds)
-    assignment_id = session.execute(
-        insert(ASSIGNMENT_TABLE).returning(Assignment.id),
-        [{"task_id": task.id, "contributor_id": contributor_id, "project_id": project.id,
-          "status": "leased", "leased_at": now, "expires_at": expires_at}],
-    ).scalar_one()  # fmt: skip
-    if not task.is_gold:  # control tasks have no answer limit, so no counter to contend on
-        session.execute(update(Task).where(Task.id == task.id).values(n_leased=Task.n_leased + 1))
-    return NextTask("task", _offer(project, assignment_id, expires_at, task), project.slug)
+    assignment_id, columns = leased[0], tuple[Any, ...](leased[1:])
+    return NextTask("task", _offer(project, assignment_id, expires_at, columns), project.slug)
 
 
 def offer_of(
@@ -194,20 +204,20 @@ def release_expired(session: Session, now: datetime, project_id: int | None = No
     return sum(freed.values())
 
 
-def _project_for(session: Session, contributor_id: int, slug: str | None) -> Project | None:
+def _project_for(session: Session, contributor_id: int, slug: str | None) -> ProjectRow | None:
     if slug is not None:
-        return session.execute(select(Project).where(Project.slug == slug)).scalar_one_or_none()
+        return load_project(session, slug=slug)
     current = session.execute(
-        select(Project)
-        .join(Contributor, Contributor.current_project_id == Project.id)
-        .where(Contributor.id == contributor_id)
+        select(Contributor.current_project_id).where(Contributor.id == contributor_id)
     ).scalar_one_or_none()
     if current is not None:
-        return current
+        return load_project(session, project_id=current)
     with_work = exists().where(Task.project_id == Project.id, Task.status == "open")
-    return session.execute(
-        select(Project).where(Project.status == "active", with_work).order_by(Project.id).limit(1)
-    ).scalar_one_or_none()
+    first = session.execute(
+        select(Project.id).where(Project.status == "active", with_work).order_by(Project.id)
+        .limit(1)
+    ).scalar_one_or_none()  # fmt: skip
+    return None if first is None else load_project(session, project_id=first)
 
 
 def _live_lease(session: Session, contributor_id: int, project_id: int, now: datetime) -> Any:
@@ -239,10 +249,16 @@ TaskKey = tuple[int, int, int]
 """(item_id, position, id): where a task stands in the scheduler's order."""
 
 
-def _free_task(
-    session: Session, contributor_id: int, project_id: int, now: datetime, after: TaskKey | None
-) -> Any:
-    """A regular task for this contributor, or None when there really is none.
+def _lease_free_task(
+    session: Session,
+    contributor_id: int,
+    project_id: int,
+    now: datetime,
+    expires_at: datetime,
+    after: TaskKey | None,
+) -> Row[Any] | None:
+    """Lease a regular task: (assignment id, task id, payload, is_gold), or None when there
+    really is none.
 
     ``after`` is the task they just answered: the look starts there (tasks given priority
     still come first), so a contributor far ahead of the others does not walk past every
@@ -253,62 +269,114 @@ def _free_task(
     as "no task left": expired leases are swept, and while an unlocked look finds a task
     that the locking one skipped, the look is retried after a short pause.
     """
+    parameters: dict[str, Any] = {
+        "p_project_id": project_id, "p_contributor_id": contributor_id, "p_leased_at": now,
+        "p_expires_at": expires_at,
+    }  # fmt: skip
     if after is not None:
-        task = _regular_candidate(session, contributor_id, project_id, after)
-        if task is not None:
-            return task
-    task = _regular_candidate(session, contributor_id, project_id)
-    if task is None and release_expired(session, now, project_id):
-        task = _regular_candidate(session, contributor_id, project_id)
+        parameters.update(p_after_item=after[0], p_after_position=after[1], p_after_task=after[2])
+    leased = _try_lease(session, parameters, after is not None)
+    if leased is None and release_expired(session, now, project_id):
+        leased = _try_lease(session, parameters, after is not None)
     for attempt in range(LOCK_RETRIES):
-        if task is not None or not _held_by_others(session, contributor_id, project_id):
+        if leased is not None or not _held_by_others(session, contributor_id, project_id):
             break
         time.sleep(LOCK_PAUSE * (attempt + 1))
-        task = _regular_candidate(session, contributor_id, project_id)
-    return task
+        leased = _try_lease(session, parameters, after is not None)
+    return leased
+
+
+def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> Row[Any] | None:
+    """One look for a free task, leased at once when found.
+
+    PostgreSQL finds, locks and leases it in a single statement; SQLite (under its write
+    lock) reads the candidate, then writes the lease.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_find_and_lease_statement(after), parameters).first()
+    task = connection.execute(_candidate_statement(after=after), parameters).first()
+    if task is None:
+        return None
+    assignment_id = lease_task(connection, task.id, False, parameters["p_contributor_id"],
+                               parameters["p_project_id"], parameters["p_leased_at"],
+                               parameters["p_expires_at"])  # fmt: skip
+    return cast(Row[Any], (assignment_id, *task))
 
 
 def _held_by_others(session: Session, contributor_id: int, project_id: int) -> bool:
     """Is there a task with room for this contributor that the locking look skipped?"""
-    parameters = {"project_id": project_id, "contributor_id": contributor_id}
+    parameters = {"p_project_id": project_id, "p_contributor_id": contributor_id}
     return session.execute(_candidate_statement(locking=False), parameters).first() is not None
 
 
-@cache
-def _candidate_statement(*, locking: bool = True, after: bool = False) -> Any:
-    """Built once: composing this statement costs more than running it.
-
-    With ``after``, tasks of priority 0 count only past the key (``:after_*``); the index
-    walk still starts at the top, but passes answered tasks without probing them.
-    """
-    conditions = [
-        Task.project_id == bindparam("project_id"),
-        Task.status == "open",
-        Task.is_gold.is_(False),
-        Task.n_answers + Task.n_leased < Task.target,
-    ]
-    if after:
-        past = tuple_(Task.item_id, Task.position, Task.id) > tuple_(
-            bindparam("after_item"), bindparam("after_position"), bindparam("after_task")
-        )
-        conditions.append(or_(Task.priority > 0, past))
+def _look(*conditions: Any, locking: bool) -> Any:
+    """Open regular tasks with room, never seen by this contributor, in scheduling order."""
     statement = (
         select(*OFFER_COLUMNS)
-        .where(*conditions, _not_seen_by(bindparam("contributor_id")))
+        .where(
+            Task.project_id == bindparam("p_project_id"),
+            Task.status == "open",
+            Task.is_gold.is_(False),
+            Task.n_answers + Task.n_leased < Task.target,
+            _not_seen_by(bindparam("p_contributor_id")),
+            *conditions,
+        )
         .order_by(Task.priority.desc(), Task.item_id, Task.position, Task.id)
         .limit(1)
     )
     return statement.with_for_update(skip_locked=True, of=Task) if locking else statement
 
 
-def _regular_candidate(
-    session: Session, contributor_id: int, project_id: int, after: TaskKey | None = None
-) -> Row[Any] | None:
-    """The first open task, oldest item first, with room and never seen by this contributor."""
-    parameters: dict[str, Any] = {"project_id": project_id, "contributor_id": contributor_id}
-    if after is not None:
-        parameters.update(after_item=after[0], after_position=after[1], after_task=after[2])
-    return session.execute(_candidate_statement(after=after is not None), parameters).first()
+@cache
+def _candidate_statement(*, locking: bool = True, after: bool = False) -> Any:
+    """Built once: composing this statement costs more than running it.
+
+    Tasks given priority come first. With ``after``, the rest is looked at only past the
+    key (``:after_*``): an index range, so the tasks this contributor already passed are
+    not walked again. Each part has its own ``LIMIT 1``; the database stops at the first
+    part that finds a task (the later parts are never run).
+    """
+    urgent = _look(Task.priority > 0, locking=locking)
+    if not after:
+        regular = _look(Task.priority == 0, locking=locking)
+        return _first_of(urgent, regular)
+    past = tuple_(Task.item_id, Task.position, Task.id) > tuple_(
+        bindparam("p_after_item"), bindparam("p_after_position"), bindparam("p_after_task")
+    )
+    from_top = _look(Task.priority == 0, locking=locking)  # nothing left past the key
+    return _first_of(urgent, _look(Task.priority == 0, past, locking=locking), from_top)
+
+
+def _first_of(*looks: Any) -> Any:
+    parts = [select(part.subquery().c) for part in looks]
+    return union_all(*parts).limit(1)
+
+
+@cache
+def _find_and_lease_statement(after: bool) -> Any:
+    """PostgreSQL: find the task, insert the lease and count it, in one statement."""
+    pick = _candidate_statement(after=after).cte("pick")
+    leased = (
+        insert(ASSIGNMENT_TABLE)
+        .from_select(
+            ["task_id", "contributor_id", "project_id", "status", "leased_at", "expires_at"],
+            select(pick.c.id, bindparam("p_contributor_id"), bindparam("p_project_id"),
+                   literal("leased"), bindparam("p_leased_at", type_=UTCDateTime()),
+                   bindparam("p_expires_at", type_=UTCDateTime())),
+        )
+        .returning(ASSIGNMENT_TABLE.c.id, ASSIGNMENT_TABLE.c.task_id)
+        .cte("leased")
+    )  # fmt: skip
+    counted = (
+        update(TASK_TABLE).where(TASK_TABLE.c.id == pick.c.id)
+        .values(n_leased=TASK_TABLE.c.n_leased + 1).cte("lease_counted")
+    )  # fmt: skip
+    return (
+        select(leased.c.id, pick.c.id, pick.c.payload, pick.c.is_gold)
+        .join_from(pick, leased, leased.c.task_id == pick.c.id)
+        .add_cte(counted)
+    )
 
 
 def _gold_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
@@ -328,7 +396,7 @@ def _gold_candidate(session: Session, contributor_id: int, project_id: int) -> R
     ).first()
 
 
-def _offer(project: Project, assignment_id: int, expires_at: datetime, task: Any) -> TaskOffer:
+def _offer(project: Any, assignment_id: int, expires_at: datetime, task: Any) -> TaskOffer:
     """Render the prompt from the payload alone: the gold answer is never read here."""
     task_id, payload, _is_gold = task
     prompt = task_type_of(project).prompt(payload, project.settings, project.instructions)

@@ -22,7 +22,8 @@ def project_by_slug(session: Session, slug: str) -> Project:
     return project
 
 
-def task_type_of(project: Project) -> TaskType:
+def task_type_of(project: Any) -> TaskType:
+    """The task type of a project (an ORM `Project` or a `ProjectRow`: anything with kind)."""
     return get_task_type(project.kind)
 
 

@@ -21,6 +21,7 @@ from engine import ledger
 from engine.models import Answer, Assignment, Batch, Item, Project, Result, Task, WorkerSkill
 from engine.services.common import log_event
 from engine.services.outbox import notify
+from engine.services.rows import ProjectRow, TaskRow, write_task
 from quality.agreement import pair_agreement
 from quality.skill import combine_skills
 from quality.stopping import decide
@@ -77,10 +78,26 @@ def skill_of(ds_skill: float | None, gold_correct: int | None, gold_seen: int | 
     return float(combine_skills(gold_correct or 0, seen, ds)[()])
 
 
+AnyTask = Task | TaskRow
+AnyProject = Project | ProjectRow
+
+
 def settle(
-    session: Session, task: Task, project: Project, task_type: TaskType, now: datetime
+    session: Session, task: AnyTask, project: AnyProject, task_type: TaskType, now: datetime
 ) -> str:
-    """Apply the stopping rule to ``task`` (locked by the caller); returns its new status."""
+    """Apply the stopping rule to ``task`` (locked by the caller); returns its new status.
+
+    ``task.n_answers`` is the number of answers that count. Below the minimum overlap (or the
+    candidates a text task waits for) nothing can be decided yet, so the answers are not read.
+    """
+    if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
+        wanted = int(project.settings.get("candidates", project.overlap_min))
+        if task.n_answers < wanted:
+            task.target = max(task.target, wanted)
+            return task.status
+    elif 0 < task.n_answers < project.overlap_min <= project.overlap_max:
+        task.target = max(task.target, task.n_answers + 1)  # `decide` says "more"
+        return task.status
     answers = counted_answers(session, task.id, project.id)
     if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
         return _settle_candidates(session, task, project, task_type, answers, now)
@@ -89,8 +106,8 @@ def settle(
 
 def _settle_labels(
     session: Session,
-    task: Task,
-    project: Project,
+    task: AnyTask,
+    project: AnyProject,
     task_type: TaskType,
     answers: list[CountedAnswer],
     now: datetime,
@@ -113,7 +130,7 @@ def _settle_labels(
         # Below-chance answerers can make a label nobody gave the most likely one.
         value = next((a.value for a in answers if a.key == key), key)
         complete_task(session, task, project, value, key, decision.confidence,
-                      _agreement(answers), "dynamic_overlap", now)  # fmt: skip
+                      _agreement(answers), "dynamic_overlap", now, answers=answers)  # fmt: skip
         if task.stage == STAGE_VOTE:
             _close_vote(session, task, project, task_type, key, value, decision.confidence, now)
     elif decision.action == "more":
@@ -127,8 +144,8 @@ def _settle_labels(
 
 def _settle_candidates(
     session: Session,
-    task: Task,
-    project: Project,
+    task: AnyTask,
+    project: AnyProject,
     task_type: TaskType,
     answers: list[CountedAnswer],
     now: datetime,
@@ -144,7 +161,7 @@ def _settle_candidates(
         count = max(count for _text, count in merge.distinct)
         winner_key = task_type.answer_key(merge.winner)
         complete_task(session, task, project, merge.winner, winner_key, count / len(answers),
-                      _agreement(answers), "candidates", now)  # fmt: skip
+                      _agreement(answers), "candidates", now, answers=answers)  # fmt: skip
         return task.status
     _spawn_vote(session, task, project, [text for text, _count in merge.distinct], answers, now)
     return task.status
@@ -152,8 +169,8 @@ def _settle_candidates(
 
 def _spawn_vote(
     session: Session,
-    task: Task,
-    project: Project,
+    task: AnyTask,
+    project: AnyProject,
     candidates: list[str],
     answers: list[CountedAnswer],
     now: datetime,
@@ -179,8 +196,8 @@ def _spawn_vote(
 
 def _close_vote(
     session: Session,
-    vote: Task,
-    project: Project,
+    vote: AnyTask,
+    project: AnyProject,
     task_type: TaskType,
     key: str,
     value: Any,
@@ -215,7 +232,7 @@ def _close_vote(
 
 
 def _to_review(
-    session: Session, task: Task, project: Project, answers: list[CountedAnswer], conf: float
+    session: Session, task: AnyTask, project: AnyProject, answers: list[CountedAnswer], conf: float
 ) -> None:
     task.status = "review"
     if task.stage == STAGE_VOTE and task.parent_task_id is not None:
@@ -226,8 +243,8 @@ def _to_review(
 
 def complete_task(
     session: Session,
-    task: Task,
-    project: Project,
+    task: AnyTask,
+    project: AnyProject,
     value: Any,
     key: str | None,
     confidence: float | None,
@@ -237,8 +254,12 @@ def complete_task(
     *,
     decided_by: int | None = None,
     status: str = "complete",
+    answers: list[CountedAnswer] | None = None,
 ) -> None:
-    """Store the result, credit the answers that agree with it, close the batch if done."""
+    """Store the result, credit the answers that agree with it, close the batch if done.
+
+    ``answers``: the counted answers when the caller has just read them.
+    """
     n_answers = task.n_answers
     session.execute(
         insert(Result).values(task_id=task.id, value=value, key=key, confidence=confidence,
@@ -247,18 +268,28 @@ def complete_task(
     )  # fmt: skip
     task.status = status
     task.completed_at = now
+    write_task(session, task)  # before the batch looks at its tasks' statuses
     if key is not None:
-        _credit(session, task, project, key)
+        _credit(session, task, project, key, answers)
     _close_batch_if_done(session, task.item_id, now)
 
 
-def _credit(session: Session, task: Task, project: Project, key: str) -> None:
+def _credit(
+    session: Session,
+    task: AnyTask,
+    project: AnyProject,
+    key: str,
+    answers: list[CountedAnswer] | None,
+) -> None:
     """Points and agreement counts: each counted answer equal to the result earns points."""
-    rows = session.execute(
-        select(Answer.contributor_id, Answer.key).where(
-            Answer.task_id == task.id, Answer.counted.is_(True)
-        )
-    ).all()
+    if answers is not None:
+        rows = [(answer.contributor_id, answer.key) for answer in answers]
+    else:
+        rows = [(row[0], row[1]) for row in session.execute(
+            select(Answer.contributor_id, Answer.key).where(
+                Answer.task_id == task.id, Answer.counted.is_(True)
+            )
+        )]  # fmt: skip
     for contributor_id, answer_key in rows:
         agreed = answer_key == key
         ledger.credit(session, contributor_id, project.id, decided=1, agreed=int(agreed),

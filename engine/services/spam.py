@@ -13,15 +13,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import ledger
-from engine.models import Answer, Project, Task, WorkerSkill
+from engine.models import Answer, Task, WorkerSkill
 from engine.services.common import log_event, release_leases_of
+from engine.services.rows import ProjectRow, WorkerRow
 from quality.spam import SpamPolicy, suspension_reason
 
 RECENT_ANSWERS = 30
 CHECK_EVERY = 10
 
 
-def spam_policy(project: Project) -> SpamPolicy:
+def spam_policy(project: ProjectRow) -> SpamPolicy:
     """The project's policy: ``min_seconds`` from the project, the rest from ``[spam]``."""
     overrides = project.settings.get("spam", {}) if isinstance(project.settings, dict) else {}
     known = {f.name for f in fields(SpamPolicy)}
@@ -31,8 +32,8 @@ def spam_policy(project: Project) -> SpamPolicy:
 
 def after_answer(
     session: Session,
-    project: Project,
-    skill: WorkerSkill,
+    project: ProjectRow,
+    skill: WorkerRow,
     seconds: float,
     now: datetime,
     *,
@@ -69,33 +70,37 @@ def after_answer(
         + ledger.pending(session, skill.contributor_id, project.id, "gold_correct"),
     )
     if reason is not None:
-        suspend(session, project, skill, reason, now)
+        suspend(session, project.id, skill.contributor_id, reason, now)
     return reason
 
 
 def suspend(
     session: Session,
-    project: Project,
-    skill: WorkerSkill,
+    project_id: int,
+    contributor_id: int,
     reason: str,
     now: datetime,
     *,
     actor_id: int | None = None,
 ) -> int:
     """Suspend on one project and stop counting their undecided answers; returns how many."""
-    skill.suspended = True
-    skill.suspended_reason = reason
-    release_leases_of(session, skill.contributor_id, project.id)
+    session.execute(
+        update(WorkerSkill)
+        .where(WorkerSkill.contributor_id == contributor_id, WorkerSkill.project_id == project_id)
+        .values(suspended=True, suspended_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    release_leases_of(session, contributor_id, project_id)
     undecided = (
         select(Task.id)
-        .where(Task.project_id == project.id, Task.is_gold.is_(False),
+        .where(Task.project_id == project_id, Task.is_gold.is_(False),
                Task.status.in_(("open", "review")))
         .scalar_subquery()
     )  # fmt: skip
     task_ids = list(
         session.execute(
             update(Answer)
-            .where(Answer.contributor_id == skill.contributor_id, Answer.counted.is_(True),
+            .where(Answer.contributor_id == contributor_id, Answer.counted.is_(True),
                    Answer.task_id.in_(undecided))
             .values(counted=False, flags={"suspended": reason})
             .returning(Answer.task_id)
@@ -106,7 +111,7 @@ def suspend(
             update(Task).where(Task.id == task_id)
             .values(n_answers=Task.n_answers - 1, status="open")
         )  # fmt: skip
-    log_event(session, "contributor.suspend", actor_id=actor_id, project_id=project.id,
-              contributor=skill.contributor_id, reason=reason, answers_discounted=len(task_ids),
+    log_event(session, "contributor.suspend", actor_id=actor_id, project_id=project_id,
+              contributor=contributor_id, reason=reason, answers_discounted=len(task_ids),
               at=now.isoformat())  # fmt: skip
     return len(task_ids)

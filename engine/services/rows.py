@@ -1,0 +1,166 @@
+"""Plain rows for the hot path (next task, submit): read with Core, never as ORM objects.
+
+Loading ORM objects costs more Python time than the queries themselves; the two calls a bot
+makes for every answer read these instead. `TaskRow` is the one that changes: the stopping
+rule edits its status, target and priority in memory, and `write_task` stores what changed
+in one UPDATE (the row is locked by the caller all along).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from engine.models import Project, Task, WorkerSkill
+
+MUTABLE_TASK_FIELDS = ("status", "priority", "target", "n_answers", "n_leased", "round",
+                       "completed_at")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """What the hot path reads of a project (the same attribute names as the model)."""
+
+    id: int
+    slug: str
+    name: str
+    kind: str
+    status: str
+    instructions: str
+    settings: dict[str, Any]
+    overlap_min: int
+    overlap_max: int
+    confidence: float
+    gold_rate: float
+    lease_seconds: int
+    min_seconds: float
+    points: int
+
+
+PROJECT_COLUMNS = tuple(getattr(Project, f.name) for f in fields(ProjectRow))
+
+
+@dataclass(slots=True)
+class TaskRow:
+    """A locked task; edited in memory, stored by `write_task`."""
+
+    id: int
+    project_id: int
+    item_id: int
+    parent_task_id: int | None
+    position: int
+    stage: str
+    round: int
+    payload: dict[str, Any]
+    is_gold: bool
+    gold_answer: Any
+    status: str
+    priority: int
+    target: int
+    n_answers: int
+    n_leased: int
+    completed_at: datetime | None
+    stored: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.stored = self._mutable()
+
+    def _mutable(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in MUTABLE_TASK_FIELDS)
+
+    def changes(self) -> dict[str, Any]:
+        """The fields edited since the row was read or last written."""
+        pairs = zip(MUTABLE_TASK_FIELDS, self._mutable(), self.stored, strict=True)
+        return {name: now for name, now, then in pairs if now != then}
+
+    def mark_stored(self) -> None:
+        self.stored = self._mutable()
+
+
+TASK_COLUMNS = tuple(getattr(Task, f.name) for f in fields(TaskRow) if f.name != "stored")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRow:
+    """A contributor's per-project counters as they were when the transaction read them."""
+
+    contributor_id: int
+    project_id: int
+    n_answers: int
+    gold_seen: int
+    gold_correct: int
+    accuracy: float | None
+    ds_skill: float | None
+    points: int
+    suspended: bool
+
+
+WORKER_COLUMNS = tuple(getattr(WorkerSkill, f.name) for f in fields(WorkerRow))
+
+
+def task_row(values: Any) -> TaskRow:
+    return TaskRow(*values)
+
+
+def worker_row_of(values: Any) -> WorkerRow | None:
+    """A `WorkerRow` from an outer join's columns (None where the row does not exist yet)."""
+    if values[0] is None:
+        return None
+    return WorkerRow(*values)
+
+
+def write_task(session: Session, task: Any) -> None:
+    """Store what changed on a `TaskRow` (an ORM `Task` stores itself at flush)."""
+    if not isinstance(task, TaskRow):
+        return
+    changes = task.changes()
+    if changes:
+        session.connection().execute(
+            update(Task)
+            .where(Task.id == task.id)
+            .values(**changes)
+            .execution_options(synchronize_session=False)
+        )
+        task.mark_stored()
+
+
+def load_project(session: Session, project_id: int | None = None, slug: str | None = None) -> Any:
+    """A `ProjectRow` by id or slug, or None."""
+    statement = select(*PROJECT_COLUMNS)
+    if project_id is not None:
+        statement = statement.where(Project.id == project_id)
+    else:
+        statement = statement.where(Project.slug == slug)
+    row = session.connection().execute(statement).first()
+    return None if row is None else ProjectRow(*row)
+
+
+def worker_state(session: Session, contributor_id: int, project_id: int) -> WorkerRow:
+    """The contributor's per-project row, created if missing."""
+    connection = session.connection()
+    parameters = {"contributor_id": contributor_id, "project_id": project_id}
+    row = connection.execute(_worker_statement(), parameters).first()
+    if row is None:
+        _ensure_worker(connection, contributor_id, project_id)
+        row = connection.execute(_worker_statement(), parameters).one()
+    return WorkerRow(*row)
+
+
+def _ensure_worker(connection: Connection, contributor_id: int, project_id: int) -> None:
+    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = builder(WorkerSkill).values(contributor_id=contributor_id, project_id=project_id)
+    connection.execute(statement.on_conflict_do_nothing())
+
+
+@cache
+def _worker_statement() -> Any:
+    return select(*WORKER_COLUMNS).where(
+        and_(WorkerSkill.contributor_id == bindparam("contributor_id"),
+             WorkerSkill.project_id == bindparam("project_id"))
+    )  # fmt: skip
