@@ -10,9 +10,10 @@ the transaction commits.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import event, literal, update
+from sqlalchemy import Table, bindparam, case, event, literal, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.models import WorkerSkill
@@ -43,33 +44,43 @@ def pending(session: Session, contributor_id: int, project_id: int, name: str) -
 
 
 def apply(session: Session) -> None:
-    """Write the collected increments, one UPDATE per row, in (contributor, project) order.
+    """Write the collected increments, one row after the other in (contributor, project) order.
 
+    One statement adds every counter (most increments are zero), so the rows go to the
+    database as one batch of parameters: psycopg sends them in a single round trip, in order.
     Gold accuracy is recomputed in SQL from the updated counts, Toloka's smoothing:
     (K + correct) / (2K + seen), so concurrent updates of the same row stay consistent.
     """
     ledger = session.info.pop(KEY, None)
     if not ledger:
         return
-    for (contributor_id, project_id), increments in sorted(ledger.items()):
-        values: dict[str, Any] = {
-            name: getattr(WorkerSkill, name) + amount
-            for name, amount in increments.items()
-            if amount
-        }
-        if not values:
-            continue
-        if "gold_seen" in values:
-            seen = WorkerSkill.gold_seen + increments["gold_seen"]
-            correct = WorkerSkill.gold_correct + increments.get("gold_correct", 0)
-            values["accuracy"] = (literal(DEFAULT_K) + correct) / (literal(2 * DEFAULT_K) + seen)
-        session.execute(
-            update(WorkerSkill)
-            .where(WorkerSkill.contributor_id == contributor_id,
-                   WorkerSkill.project_id == project_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )  # fmt: skip
+    rows = [
+        {"l_contributor": contributor_id, "l_project": project_id,
+         **{f"l_{name}": increments.get(name, 0) for name in COUNTERS}}
+        for (contributor_id, project_id), increments in sorted(ledger.items())
+        if any(increments.values())
+    ]  # fmt: skip
+    if rows:
+        session.connection().execute(_add_counters(), rows)
+
+
+@cache
+def _add_counters() -> Any:
+    table = cast(Table, WorkerSkill.__table__)
+    seen = table.c.gold_seen + bindparam("l_gold_seen")
+    correct = table.c.gold_correct + bindparam("l_gold_correct")
+    accuracy = case(
+        (bindparam("l_gold_seen") > 0,
+         (literal(DEFAULT_K) + correct) / (literal(2 * DEFAULT_K) + seen)),
+        else_=table.c.accuracy,
+    )  # fmt: skip
+    values: dict[str, Any] = {name: table.c[name] + bindparam(f"l_{name}") for name in COUNTERS}
+    return (
+        update(table)
+        .where(table.c.contributor_id == bindparam("l_contributor"),
+               table.c.project_id == bindparam("l_project"))
+        .values(accuracy=accuracy, **values)
+    )  # fmt: skip
 
 
 def install(sessions: sessionmaker[Session]) -> None:

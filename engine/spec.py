@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidSpec
+from quality.spam import SpamPolicy
 from tasks.base import InvalidSettings
 from tasks.registry import get_task_type, task_type_names
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 GENERAL_FIELDS = {
     "name", "slug", "kind", "instructions", "overlap", "confidence", "gold_rate",
-    "lease_seconds", "min_seconds", "points", "languages",
+    "lease_seconds", "min_seconds", "points", "languages", "spam",
 }  # fmt: skip
 
 
@@ -76,6 +77,8 @@ def parse_spec(raw: dict[str, Any], source: str | None = None) -> ProjectSpec:
         settings = get_task_type(kind).parse_settings(settings_raw)
     except InvalidSettings as exc:
         raise fail(exc.field, exc.message) from None
+    if "spam" in raw:
+        settings["spam"] = _spam(raw["spam"], fail)
     return ProjectSpec(
         name=name,
         slug=slug,
@@ -90,6 +93,23 @@ def parse_spec(raw: dict[str, Any], source: str | None = None) -> ProjectSpec:
         points=_number(raw, "points", fail, int, 0, 1000, default=1),
         settings=settings,
     )
+
+
+def _spam(raw: Any, fail: Any) -> dict[str, Any]:
+    """The ``[spam]`` table: thresholds of `quality.spam.SpamPolicy` (``min_seconds`` is a
+    project field of its own)."""
+    if not isinstance(raw, dict):
+        raise fail("spam", "expected a table of thresholds")
+    known = {f.name: f.type for f in fields(SpamPolicy) if f.name != "min_seconds"}
+    policy: dict[str, Any] = {}
+    for key in raw:
+        if key not in known:
+            raise fail(f"spam.{key}", f"unknown threshold; known: {', '.join(sorted(known))}")
+        if known[key] in (int, "int"):  # a count
+            policy[key] = _number(raw, key, fail, int, 0, 1_000_000, default=0, prefix="spam.")
+        else:  # a share
+            policy[key] = _number(raw, key, fail, float, 0.0, 1.0, default=0, prefix="spam.")
+    return policy
 
 
 def _text(raw: dict[str, Any], name: str, fail: Any, *, required: bool) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
+    literal_column,
     select,
     tuple_,
     union_all,
@@ -310,20 +310,28 @@ def _held_by_others(session: Session, contributor_id: int, project_id: int) -> b
     return session.execute(_candidate_statement(locking=False), parameters).first() is not None
 
 
+ONE = literal_column("1")
+"""``LIMIT 1`` written out: with ``LIMIT $1`` PostgreSQL cannot trust a generic plan of
+the prepared statement and plans it again on every call (half a millisecond each)."""
+
+
 def _look(*conditions: Any, locking: bool) -> Any:
-    """Open regular tasks with room, never seen by this contributor, in scheduling order."""
+    """Open regular tasks with room, never seen by this contributor, in scheduling order.
+
+    Constants are literals rather than parameters, for the same reason as `ONE`.
+    """
     statement = (
         select(*OFFER_COLUMNS)
         .where(
             Task.project_id == bindparam("p_project_id"),
-            Task.status == "open",
+            Task.status == literal_column("'open'"),
             Task.is_gold.is_(False),
             Task.n_answers + Task.n_leased < Task.target,
             _not_seen_by(bindparam("p_contributor_id")),
             *conditions,
         )
         .order_by(Task.priority.desc(), Task.item_id, Task.position, Task.id)
-        .limit(1)
+        .limit(ONE)
     )
     return statement.with_for_update(skip_locked=True, of=Task) if locking else statement
 
@@ -337,20 +345,21 @@ def _candidate_statement(*, locking: bool = True, after: bool = False) -> Any:
     not walked again. Each part has its own ``LIMIT 1``; the database stops at the first
     part that finds a task (the later parts are never run).
     """
-    urgent = _look(Task.priority > 0, locking=locking)
+    zero = literal_column("0")
+    urgent = _look(Task.priority > zero, locking=locking)
     if not after:
-        regular = _look(Task.priority == 0, locking=locking)
+        regular = _look(Task.priority == zero, locking=locking)
         return _first_of(urgent, regular)
     past = tuple_(Task.item_id, Task.position, Task.id) > tuple_(
         bindparam("p_after_item"), bindparam("p_after_position"), bindparam("p_after_task")
     )
-    from_top = _look(Task.priority == 0, locking=locking)  # nothing left past the key
-    return _first_of(urgent, _look(Task.priority == 0, past, locking=locking), from_top)
+    from_top = _look(Task.priority == zero, locking=locking)  # nothing left past the key
+    return _first_of(urgent, _look(Task.priority == zero, past, locking=locking), from_top)
 
 
 def _first_of(*looks: Any) -> Any:
     parts = [select(part.subquery().c) for part in looks]
-    return union_all(*parts).limit(1)
+    return union_all(*parts).limit(ONE)
 
 
 @cache
@@ -362,7 +371,7 @@ def _find_and_lease_statement(after: bool) -> Any:
         .from_select(
             ["task_id", "contributor_id", "project_id", "status", "leased_at", "expires_at"],
             select(pick.c.id, bindparam("p_contributor_id"), bindparam("p_project_id"),
-                   literal("leased"), bindparam("p_leased_at", type_=UTCDateTime()),
+                   literal_column("'leased'"), bindparam("p_leased_at", type_=UTCDateTime()),
                    bindparam("p_expires_at", type_=UTCDateTime())),
         )
         .returning(ASSIGNMENT_TABLE.c.id, ASSIGNMENT_TABLE.c.task_id)

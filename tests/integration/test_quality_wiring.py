@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from engine import services
+from engine.errors import InvalidSpec
 from engine.models import Answer, Assignment, Event, Result, WorkerSkill, utcnow
 from engine.quality_report import quality_report
 from engine.simulate import simulate
 from engine.skills import refit_skills
+from engine.spec import parse_spec
 from tests.integration.helpers import (
     GOLD,
     NO_GOLD,
@@ -195,3 +197,33 @@ def test_answer_from_a_below_chance_contributor_is_settled(essaim):
             select(Result.value).where(Result.task_id == task.task_id)
         ).scalar_one_or_none()
     assert value in (None, "yes", "no")
+
+
+def test_spam_table_of_the_spec_sets_the_thresholds(essaim):
+    """``[spam] max_same_run = 3``: the run of identical answers is looked at every tenth
+    answer, and ten in a row is past 3; the default (20) lets the same run through."""
+    strict = make_project(essaim, slug="strict", spam={"max_same_run": 3})
+    lenient = make_project(essaim, slug="lenient")
+    assert strict.settings["spam"] == {"max_same_run": 3}
+    statuses = {}
+    for project in (strict, lenient):
+        add_rows(essaim, project.slug, [{"id": f"r{i}", "text": f"row {i}"} for i in range(12)])
+        lazy = person(essaim, f"lazy-{project.slug}")
+        nxt = services.next_task(essaim.db, lazy, project.slug)
+        for _ in range(10):
+            result = services.submit_answer(essaim.db, lazy, nxt.offer.assignment_id, "cat")
+            assert result.status == "accepted"
+            nxt = result.next
+        statuses[project.slug] = nxt.status
+    assert statuses == {"strict": "suspended", "lenient": "task"}
+
+
+@pytest.mark.parametrize(
+    ("spam", "field"),
+    [({"max_same_rum": 3}, "spam.max_same_rum"), ({"max_fast_share": 2.0}, "spam.max_fast_share"),
+     ({"min_gold_seen": 2.5}, "spam.min_gold_seen"), ("lenient", "spam")],
+)  # fmt: skip
+def test_bad_spam_table_names_the_field(spam, field):
+    with pytest.raises(InvalidSpec) as error:
+        parse_spec({"name": "Spam", "kind": "labeling", "labels": ["a", "b"], "spam": spam})
+    assert error.value.field == field
