@@ -310,7 +310,7 @@ def _held_by_others(session: Session, contributor_id: int, project_id: int) -> b
     return session.execute(_candidate_statement(locking=False), parameters).first() is not None
 
 
-ONE = literal_column("1")
+ONE: Any = literal_column("1")
 """``LIMIT 1`` written out: with ``LIMIT $1`` PostgreSQL cannot trust a generic plan of
 the prepared statement and plans it again on every call (half a millisecond each)."""
 
@@ -345,7 +345,7 @@ def _candidate_statement(*, locking: bool = True, after: bool = False) -> Any:
     not walked again. Each part has its own ``LIMIT 1``; the database stops at the first
     part that finds a task (the later parts are never run).
     """
-    zero = literal_column("0")
+    zero: Any = literal_column("0")
     urgent = _look(Task.priority > zero, locking=locking)
     if not after:
         regular = _look(Task.priority == zero, locking=locking)

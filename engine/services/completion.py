@@ -14,14 +14,15 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, exists, insert, literal_column, select, update
+from sqlalchemy.orm import Session, aliased
 
 from engine import ledger
-from engine.models import Answer, Assignment, Batch, Item, Project, Result, Task, WorkerSkill
+from engine.models import Answer, Assignment, Batch, Item, Project, Task, WorkerSkill
 from engine.services.common import log_event
 from engine.services.outbox import notify
-from engine.services.rows import ProjectRow, TaskRow, write_task
+from engine.services.rows import ProjectRow, TaskRow
+from engine.services.storing import store_result
 from quality.agreement import pair_agreement
 from quality.skill import combine_skills
 from quality.stopping import decide
@@ -260,15 +261,12 @@ def complete_task(
 
     ``answers``: the counted answers when the caller has just read them.
     """
-    n_answers = task.n_answers
-    session.execute(
-        insert(Result).values(task_id=task.id, value=value, key=key, confidence=confidence,
-                              agreement=agreement, method=method, n_answers=n_answers,
-                              decided_by=decided_by, decided_at=now)
-    )  # fmt: skip
+    result = {"task_id": task.id, "value": value, "key": key, "confidence": confidence,
+              "agreement": agreement, "method": method, "n_answers": task.n_answers,
+              "decided_by": decided_by, "decided_at": now}  # fmt: skip
     task.status = status
     task.completed_at = now
-    write_task(session, task)  # before the batch looks at its tasks' statuses
+    store_result(session, task, result)  # before the batch looks at its tasks' statuses
     if key is not None:
         _credit(session, task, project, key, answers)
     _close_batch_if_done(session, task.item_id, now)
@@ -297,17 +295,7 @@ def _credit(
 
 
 def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
-    batch_id = session.execute(select(Item.batch_id).where(Item.id == item_id)).scalar_one()
-    pending = session.execute(
-        select(
-            exists().where(
-                Task.item_id == Item.id,
-                Item.batch_id == batch_id,
-                Task.is_gold.is_(False),
-                Task.status.in_(("open", "voting", "review")),
-            )
-        )
-    ).scalar_one()
+    batch_id, pending = session.connection().execute(_batch_state(), {"b_item": item_id}).one()
     if not pending:
         updated = session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == "open")
@@ -321,6 +309,26 @@ def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
             notify(session, uploader, "batch.complete", batch_id=batch_id, project_slug=slug,
                    filename=filename, n_items=n_items)  # fmt: skip
             session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
+
+
+@cache
+def _batch_state() -> Any:
+    """The item's batch, and whether a task of that batch is still undecided; one query.
+
+    The look goes through the project's undecided tasks (the scheduler's index), not
+    through every task of the batch: most of those are decided, and there the look would
+    grow with the batch's progress.
+    """
+    mine, other = aliased(Item), aliased(Item)
+    undecided: list[Any] = [literal_column(f"'{name}'") for name in ("open", "voting", "review")]
+    pending = exists().where(
+        Task.project_id == mine.project_id,
+        Task.status.in_(undecided),
+        Task.is_gold.is_(False),
+        Task.item_id == other.id,
+        other.batch_id == mine.batch_id,
+    )
+    return select(mine.batch_id, pending).where(mine.id == bindparam("b_item"))
 
 
 def _agreement(answers: list[CountedAnswer]) -> float | None:

@@ -13,11 +13,13 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy.orm import Session
 
-from engine.models import ANSWER_TABLE, ASSIGNMENT_TABLE, Task
-from engine.services.rows import TaskRow
+from engine.models import ANSWER_TABLE, ASSIGNMENT_TABLE, Result, Task
+from engine.services.rows import TaskRow, write_task
 
 TASK_TABLE = cast(Table, Task.__table__)
+RESULT_TABLE = cast(Table, Result.__table__)
 
 
 def store_answer(
@@ -70,6 +72,25 @@ def lease_task(
     if not is_gold:
         connection.execute(_count_lease(), parameters)
     return int(assignment_id)
+
+
+def store_result(session: Session, task: Any, result: dict[str, Any]) -> None:
+    """Insert a task's result and store the task's new state (status, completion time).
+
+    On PostgreSQL, for a `TaskRow`, both go in one statement; an ORM `Task` stores itself.
+    """
+    connection = session.connection()
+    stored = insert(RESULT_TABLE).values(**result)
+    changes = task.changes() if isinstance(task, TaskRow) else {}
+    if changes and connection.dialect.name == "postgresql":
+        connection.execute(
+            update(TASK_TABLE).where(TASK_TABLE.c.id == task.id).values(**changes)
+            .add_cte(stored.cte("result_stored"))
+        )  # fmt: skip
+        task.mark_stored()
+        return
+    connection.execute(stored)
+    write_task(session, task)
 
 
 @cache

@@ -30,6 +30,7 @@ db = Database(sys.argv[1], pool_size=1)
 me = services.identify(db, "crash", sys.argv[2]).id
 labels = ["cat", "dog"]
 offer = services.next_task(db, me, "animals").offer
+print("ready", flush=True)
 i = 0
 while offer is not None:
     result = services.submit_answer(db, me, offer.assignment_id, labels[i % 2], seconds=5.0)
@@ -54,7 +55,9 @@ def test_killed_processes_lose_and_double_nothing(essaim, tmp_path):
                              stdout=subprocess.PIPE, text=True)
             for n in range(3)
         ]  # fmt: skip
-        time.sleep(1.5 + rng.random())  # imports take ~0.7 s; then they answer
+        for proc in workers:  # imports take a second or more on a busy machine
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5 + rng.random())  # they answer, and are killed at a random moment
         for proc in workers:
             proc.send_signal(signal.SIGKILL)
         for proc in workers:
