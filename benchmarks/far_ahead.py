@@ -1,8 +1,10 @@
 """One contributor far ahead of everyone: does each answer get slower as they answer more?
 
 A lone contributor answers a project where nobody else works, so every task they answered
-stays open (overlap 3). Prints the time per answer (chained submit, as the bots call it) for
-each block of answers, on PostgreSQL.
+stays open (it needs two answers). Prints, for each block of answers on PostgreSQL, the time
+per answer (chained submit, as the bots call it) and the time of one plain `next_task` call
+with no lease held (a /next after a pause), whose look for a task starts past the last task
+they answered instead of walking every task they already answered.
 
     python benchmarks/far_ahead.py [--tasks 6000] [--answers 3000] [--block 500]
 """
@@ -40,14 +42,19 @@ def main(argv: list[str] | None = None) -> list[float]:
         while done < args.answers and offer is not None:
             started = time.perf_counter()
             for i in range(args.block):
+                last = i == args.block - 1  # the block's last answer leases nothing more
                 result = services.submit_answer(db, me, offer.assignment_id, "ab"[i % 2],
-                                                seconds=5.0)  # fmt: skip
+                                                seconds=5.0, chain_next=not last)  # fmt: skip
                 offer = result.next.offer if result.next else None
                 if offer is None:
                     break
             done += args.block
             timings.append((time.perf_counter() - started) / args.block * 1000)
-            print(f"after {done:>6} answers: {timings[-1]:6.2f} ms/answer", flush=True)
+            started = time.perf_counter()
+            offer = services.next_task(db, me, slug).offer
+            fresh = (time.perf_counter() - started) * 1000
+            print(f"after {done:>6} answers: {timings[-1]:6.2f} ms/answer, "
+                  f"next_task {fresh:6.2f} ms", flush=True)  # fmt: skip
         db.dispose()
     finally:
         drop()  # type: ignore[operator]

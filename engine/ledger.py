@@ -13,13 +13,14 @@ from collections import defaultdict
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, event, literal, update
+from sqlalchemy import BigInteger, Table, bindparam, case, event, func, literal, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.models import WorkerSkill
 from quality.skill import DEFAULT_K
 
 KEY = "essaim.skill_ledger"
+POSITIONS = "essaim.worker_positions"
 COUNTERS = ("n_answers", "gold_seen", "gold_correct", "points", "agreed", "decided")
 
 
@@ -35,12 +36,24 @@ def credit(session: Session, contributor_id: int, project_id: int, **increments:
         row[name] += amount
 
 
+def note_position(
+    session: Session, contributor_id: int, project_id: int, key: tuple[int, int, int]
+) -> None:
+    """Remember, with the counters, the last task answered in the scheduler's order."""
+    positions: dict[tuple[int, int], tuple[int, int, int]] = session.info.setdefault(POSITIONS, {})
+    positions[(contributor_id, project_id)] = key
+
+
 def pending(session: Session, contributor_id: int, project_id: int, name: str) -> int:
     """What this transaction will add to a counter (to report up-to-date points)."""
     ledger = session.info.get(KEY)
     if not ledger or (contributor_id, project_id) not in ledger:
         return 0
     return int(ledger[(contributor_id, project_id)].get(name, 0))
+
+
+POSITION_PARAMETERS = ("l_last_item", "l_last_position", "l_last_task")
+NOWHERE = (None, None, None)
 
 
 def apply(session: Session) -> None:
@@ -52,11 +65,14 @@ def apply(session: Session) -> None:
     (K + correct) / (2K + seen), so concurrent updates of the same row stay consistent.
     """
     ledger = session.info.pop(KEY, None)
+    positions = session.info.pop(POSITIONS, {})
     if not ledger:
         return
     rows = [
         {"l_contributor": contributor_id, "l_project": project_id,
-         **{f"l_{name}": increments.get(name, 0) for name in COUNTERS}}
+         **{f"l_{name}": increments.get(name, 0) for name in COUNTERS},
+         **dict(zip(POSITION_PARAMETERS, positions.get((contributor_id, project_id), NOWHERE),
+                    strict=True))}
         for (contributor_id, project_id), increments in sorted(ledger.items())
         if any(increments.values())
     ]  # fmt: skip
@@ -75,6 +91,10 @@ def _add_counters() -> Any:
         else_=table.c.accuracy,
     )  # fmt: skip
     values: dict[str, Any] = {name: table.c[name] + bindparam(f"l_{name}") for name in COUNTERS}
+    for column, parameter in zip(
+        ("last_item", "last_position", "last_task"), POSITION_PARAMETERS, strict=True
+    ):
+        values[column] = func.coalesce(bindparam(parameter, type_=BigInteger), table.c[column])
     return (
         update(table)
         .where(table.c.contributor_id == bindparam("l_contributor"),

@@ -266,6 +266,11 @@ class WorkerSkill(Base):
     decided: Mapped[int] = mapped_column(Integer, default=0)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended_reason: Mapped[str | None] = mapped_column(String(64))
+    # The last task answered in the scheduler's order (item, position, id): the look for
+    # this contributor's next task starts past it, so it never walks the tasks they answered.
+    last_item: Mapped[int | None] = mapped_column(Id)
+    last_position: Mapped[int | None] = mapped_column(Integer)
+    last_task: Mapped[int | None] = mapped_column(Id)
 
 
 class LinkCode(Base):

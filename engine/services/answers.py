@@ -152,6 +152,8 @@ def _submit(
     answer_id = store_answer(connection, assignment_id, task, contributor_id, value, key,
                              seconds, now)  # fmt: skip
     ledger.credit(session, contributor_id, project.id, n_answers=1)
+    if after is not None:
+        ledger.note_position(session, contributor_id, project.id, after)
     feedback = None
     if task.is_gold:
         feedback = _grade_gold(session, task, task_type.gold_key(task.gold_answer), key, worker)

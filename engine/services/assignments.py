@@ -98,6 +98,7 @@ def offer_next(
             offer = _offer(project, assignment_id, held_until, tuple(task_columns))
             return NextTask("task", offer, project.slug)
     expires_at = lease_end(now, project.lease_seconds)
+    after = after or worker.last_key  # a /next after a pause starts where they left off
     if (rng or random).random() < gold_rate_for(
         project.gold_rate, answers=worker.n_answers, gold_seen=worker.gold_seen,
         accuracy=worker.accuracy,

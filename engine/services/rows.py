@@ -99,6 +99,16 @@ class WorkerRow:
     ds_skill: float | None
     points: int
     suspended: bool
+    last_item: int | None
+    last_position: int | None
+    last_task: int | None
+
+    @property
+    def last_key(self) -> tuple[int, int, int] | None:
+        """Where their look for the next task starts (see `WorkerSkill.last_task`)."""
+        if self.last_item is None or self.last_position is None or self.last_task is None:
+            return None
+        return (self.last_item, self.last_position, self.last_task)
 
 
 WORKER_COLUMNS = tuple(getattr(WorkerSkill, f.name) for f in fields(WorkerRow))

@@ -287,3 +287,33 @@ def test_far_ahead_contributor_keeps_the_order_after_each_answer(essaim):
         current = result.next.offer
         seen.append(current.task_id)
     assert seen == order
+
+
+def test_next_after_a_pause_starts_past_the_last_task_answered(essaim):
+    """The look for a task starts where the contributor left off, even in a new call (a
+    /next after a restart), and comes back to an earlier task once nothing is left past it.
+    """
+    project = make_project(essaim, overlap={"min": 1, "max": 1})
+    add_rows(essaim, project.slug, _rows(5))
+    ids = [task.id for task in tasks_of(essaim.db, project.slug)]
+    ada, bob = person(essaim, "ada"), person(essaim, "bob")
+    held = offer(essaim, bob, project.slug)  # bob holds the first task
+    assert held.task_id == ids[0]
+    first = offer(essaim, ada, project.slug)
+    assert first.task_id == ids[1]
+    result = services.submit_answer(essaim.db, ada, first.assignment_id, "cat")
+    assert result.next.offer.task_id == ids[2]
+    services.submit_answer(essaim.db, ada, result.next.offer.assignment_id, "cat",
+                           chain_next=False)  # fmt: skip
+    later = utcnow() + timedelta(seconds=700)
+    assert services.release_expired_leases(essaim.db, now=later) == 1  # bob's: free again
+    resumed = services.next_task(essaim.db, ada, project.slug, now=later).offer
+    assert resumed.task_id == ids[3]  # past ids[2], not back to ids[0]
+    order = [resumed.task_id]
+    nxt = services.submit_answer(essaim.db, ada, resumed.assignment_id, "dog", now=later).next
+    while nxt.status == "task":
+        order.append(nxt.offer.task_id)
+        nxt = services.submit_answer(essaim.db, ada, nxt.offer.assignment_id, "dog",
+                                     now=later).next  # fmt: skip
+    assert order == [ids[3], ids[4], ids[0]]  # the earlier task is not lost
+    assert_lease_counters(essaim.db)
