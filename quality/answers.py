@@ -46,6 +46,10 @@ def encode(values: Any, name: str = "values") -> tuple[np.ndarray, np.ndarray]:
     Falls back to first-seen order when the values cannot be sorted together (mixed types).
     """
     array = _as_1d(values, name)
+    if array.dtype.kind in "iu" and len(array):
+        small = _encode_small_range(array)
+        if small is not None:
+            return small
     try:
         uniques, codes = np.unique(array, return_inverse=True)
     except TypeError:
@@ -55,6 +59,29 @@ def encode(values: Any, name: str = "values") -> tuple[np.ndarray, np.ndarray]:
         for v, i in index.items():
             uniques[i] = v
     return codes.astype(np.int64, copy=False).reshape(-1), uniques
+
+
+def _encode_small_range(array: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """`np.unique(array, return_inverse=True)` for integers spanning a small range, in linear
+    time: mark the values present, number them by a cumulative sum. Same (codes, uniques) as
+    np.unique; None when the range is too wide for that (more than 4 slots per value and
+    over 2^20 slots)."""
+    low, high = int(array.min()), int(array.max())
+    span = high - low + 1
+    if span > max(4 * len(array), 1 << 20):
+        return None
+    present = np.zeros(span, dtype=bool)
+    shift: np.ndarray
+    if array.dtype.kind == "u":  # array >= low: no wrap-around in its own type
+        offset = (array - array.dtype.type(low)).astype(np.intp, copy=False)
+        present[offset] = True
+        shift = np.flatnonzero(present).astype(np.uint64) + np.uint64(low)
+    else:
+        offset = array.astype(np.int64, copy=False) - low
+        present[offset] = True
+        shift = np.flatnonzero(present) + low
+    codes = (np.cumsum(present, dtype=np.int64) - 1)[offset]
+    return codes, shift.astype(array.dtype, copy=False)
 
 
 def _encode_in(values: Any, domain: Any, name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import quality.aggregation as aggregation
 from quality.aggregation import DawidSkene, MajorityVote, OneCoinDawidSkene, WeightedMajorityVote
-from quality.answers import AnswerSet, read_answers_csv, read_gold_csv
+from quality.answers import AnswerSet, encode, read_answers_csv, read_gold_csv
 from quality.stopping import posterior
 
 pytestmark = pytest.mark.unit
@@ -219,13 +220,16 @@ def test_bluebirds_dawid_skene_beats_majority_vote() -> None:
     assert np.mean(clamped[rest] == truth[rest]) >= 0.85
 
 
-def _against_crowdkit(synthetic_args: tuple, stop: str):
+def _against_crowdkit(synthetic_args: tuple, stop: str, shuffle: bool = False):
     """The same synthetic answers fitted by crowd-kit's Dawid-Skene and ours."""
     pytest.importorskip("crowdkit")
     pd = pytest.importorskip("pandas")
     from crowdkit.aggregation import DawidSkene as CrowdKitDawidSkene
 
     task, worker, label, _ = synthetic(*synthetic_args)
+    if shuffle:
+        rows = np.random.default_rng(1).permutation(len(task))
+        task, worker, label = task[rows], worker[rows], label[rows]
     frame = pd.DataFrame({"task": task, "worker": worker, "label": label})
     theirs = CrowdKitDawidSkene(n_iter=100, tol=1e-5).fit(frame)
     answers = AnswerSet.from_table(frame)
@@ -248,6 +252,16 @@ def test_elbo_stopping_matches_crowdkit_iterations_and_probabilities() -> None:
     assert np.abs(ours.probas_ - their_probas).max() < 1e-6
 
 
+def test_elbo_stopping_gives_crowdkits_labels_at_many_classes_in_any_order() -> None:
+    # 20 classes, rows in random order: labels and iteration count identical to crowd-kit's.
+    answers, ours, theirs, their_probas = _against_crowdkit((3000, 80, 20, 5, 8), "elbo", True)
+    assert np.array_equal(
+        ours.fit_predict(answers), theirs.labels_.reindex(answers.task_ids).to_numpy()
+    )
+    assert ours.n_iter_ == len(theirs.loss_history_)
+    assert np.abs(ours.probas_ - their_probas).max() < 1e-6
+
+
 def test_stopping_rules() -> None:
     task, worker, label, truth = synthetic(2000, 30, 5, 5, seed=2)
     answers = AnswerSet.from_columns(task, worker, label)
@@ -259,3 +273,235 @@ def test_stopping_rules() -> None:
     assert np.mean(answers.label_values[elbo.labels_] == truth_by_code) >= mv > 0.8
     with pytest.raises(ValueError, match="stop"):
         DawidSkene(stop="sometimes")
+
+
+# -- the optimised EM against a textbook one --------------------------------------------------
+
+
+def _reference_fit(
+    answers: AnswerSet,
+    stop: str = "loglik",
+    gold: dict | None = None,
+    one_coin: bool = False,
+    n_iter: int = 100,
+    tol: float = 1e-5,
+):
+    """Plain Dawid-Skene EM as first written (and as crowd-kit computes it): log-space E-step
+    with one bincount per class, M-step with one bincount per class, ELBO with the entropy of
+    the posteriors clipped at 1e-10. (probas, n_iter, loglik, errors, priors)."""
+    eps = 1e-10
+    n_tasks, n_workers, n_labels = answers.n_tasks, answers.n_workers, answers.n_labels
+    task, worker, label = answers.task, answers.worker, answers.label
+    pairs = worker * n_labels + label
+    used = answers.worker_label_counts
+    gold_tasks = answers.task_codes(gold.keys()) if gold else np.zeros(0, int)
+    gold_labels = answers.label_codes(gold.values()) if gold else np.zeros(0, int)
+
+    def clamp(probas):
+        probas[gold_tasks] = 0.0
+        probas[gold_tasks, gold_labels] = 1.0
+        return probas
+
+    def m_step(probas):
+        counts = np.stack(
+            [np.bincount(pairs, probas[task, k], n_workers * n_labels) for k in range(n_labels)]
+        )
+        counts = counts.reshape(n_labels, n_workers, n_labels).transpose(1, 0, 2)
+        if one_coin:
+            skills = np.einsum("wkk->w", counts) / np.maximum(answers.answers_per_worker, 1)
+            skills = np.clip(skills, eps, 1 - eps)
+            errors = np.repeat(((1 - skills) / max(n_labels - 1, 1))[:, None, None], n_labels, 1)
+            errors = errors.repeat(n_labels, 2)
+            errors[:, np.arange(n_labels), np.arange(n_labels)] = skills[:, None]
+            return counts, errors
+        floored = np.where(used[:, None, :] > 0, np.maximum(counts, eps), 0.0)
+        return counts, floored / floored.sum(axis=2, keepdims=True)
+
+    probas = np.zeros((n_tasks, n_labels))
+    np.add.at(probas, (task, label), 1.0)
+    probas = clamp(probas / probas.sum(axis=1, keepdims=True))
+    priors = probas.mean(axis=0)
+    counts, errors = m_step(probas)
+    previous, iterations = -np.inf, 0
+    while iterations < n_iter:
+        iterations += 1
+        with np.errstate(divide="ignore"):
+            log_errors = np.log(errors)
+        scores = np.log(np.clip(priors, eps, None)) + np.stack(
+            [np.bincount(task, log_errors[worker, k, label], n_tasks) for k in range(n_labels)],
+            axis=1,
+        )
+        top = scores.max(axis=1, keepdims=True)
+        probas = np.exp(scores - top)
+        sums = probas.sum(axis=1, keepdims=True)
+        probas = clamp(probas / sums)
+        loglik = float((np.log(sums) + top).sum())
+        priors = probas.mean(axis=0)
+        counts, errors = m_step(probas)
+        if stop == "elbo":
+            log_e = np.log(np.where(errors > 0, errors, 1.0))
+            joint = float((counts * log_e).sum())
+            joint += float(answers.answers_per_task @ probas @ np.log(np.clip(priors, eps, None)))
+            clipped = np.clip(probas, eps, None)
+            objective = joint - float((clipped * np.log(clipped)).sum())
+        else:
+            objective = loglik
+        if (objective - previous) / answers.n_answers < tol:
+            break
+        previous = objective
+    return probas, iterations, loglik, errors, priors
+
+
+def _answer_sets() -> dict[str, tuple[AnswerSet, dict]]:
+    """Seeded datasets covering the layouts: grouped or shuffled rows, uneven overlap, tasks
+    above SLOT_LIMIT answers (every worker on five control tasks, twice), repeats."""
+    sets = {}
+    task, worker, label, truth = synthetic(600, 40, 4, 5, seed=11)
+    sets["grouped"] = (task, worker, label, truth)
+    task, worker, label, truth = synthetic(500, 30, 7, 6, seed=12)
+    rng = np.random.default_rng(12)
+    keep = rng.random(len(task)) < 0.7  # uneven overlap, 0 to 6 answers per task
+    keep[np.searchsorted(task, np.arange(500))] = True  # every task keeps one
+    rows = rng.permutation(np.flatnonzero(keep))
+    sets["shuffled uneven"] = (task[rows], worker[rows], label[rows], truth)
+    task, worker, label, truth = synthetic(400, 40, 3, 4, seed=13)
+    control = np.repeat(np.arange(5), 80)  # 4 + 80 answers each: above SLOT_LIMIT
+    workers = np.tile(np.arange(40), 10)
+    rng = np.random.default_rng(13)
+    right = rng.random(len(control)) < 0.8
+    answered = np.where(right, truth[control], (truth[control] + 1) % 3)
+    sets["heavy tasks"] = (
+        np.concatenate([task, control]),
+        np.concatenate([worker, workers]),
+        np.concatenate([label, answered]),
+        truth,
+    )
+    out = {}
+    for name, (task, worker, label, truth) in sets.items():
+        answers = AnswerSet.from_columns(task, worker, label)
+        gold = {int(t): int(truth[t]) for t in answers.task_ids[::9].tolist()}
+        out[name] = (answers, gold)
+    return out
+
+
+@pytest.mark.parametrize("name", ["grouped", "shuffled uneven", "heavy tasks"])
+@pytest.mark.parametrize("stop", ["loglik", "elbo"])
+@pytest.mark.parametrize("use_gold", [False, True])
+@pytest.mark.parametrize("estimator", [DawidSkene, OneCoinDawidSkene])
+def test_optimised_em_matches_textbook_em(
+    name: str, stop: str, use_gold: bool, estimator: type
+) -> None:
+    answers, gold = _answer_sets()[name]
+    gold_or_none = gold if use_gold else None
+    model = estimator(stop=stop).fit(answers, gold=gold_or_none)
+    probas, iterations, loglik, errors, priors = _reference_fit(
+        answers, stop, gold_or_none, one_coin=estimator is OneCoinDawidSkene
+    )
+    assert model.n_iter_ == iterations
+    assert np.array_equal(model.labels_, probas.argmax(axis=1))
+    assert np.abs(model.probas_ - probas).max() < 1e-9
+    assert np.abs(model.errors_ - errors).max() < 1e-9
+    assert np.allclose(model.priors_, priors, rtol=0, atol=1e-12)
+    assert np.isclose(model.loglik_, loglik, rtol=1e-12, atol=0)
+    assert model.errors_.flags.c_contiguous and model.probas_.flags.c_contiguous
+
+
+def test_heavy_tasks_take_the_log_space_path() -> None:
+    answers, _gold = _answer_sets()["heavy tasks"]
+    layout = aggregation._Layout(answers, aggregation.SLOT_LIMIT)
+    assert layout.heavy_tasks.tolist() == [0, 1, 2, 3, 4]
+    assert layout.light_tasks is not None and len(layout.light_tasks) == answers.n_tasks - 5
+    # Slot r holds each light task's r-th answer, every light answer exactly once.
+    assert sum(len(pairs) for _tasks, pairs in layout.slots) == answers.n_answers - 5 * 84
+    for tasks, _pairs in layout.slots:
+        assert tasks is not None and len(np.unique(tasks)) == len(tasks)
+
+
+def test_probability_and_log_space_e_steps_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 60 answers per task: the probability-space product goes through logarithms on the way
+    # (a worker who never says a label has e = 1e-10 / n on it), and agrees with log space.
+    task, worker, label, _ = synthetic(150, 60, 3, 60, seed=14)
+    answers = AnswerSet.from_columns(task, worker, label)
+    slots = DawidSkene(stop="elbo").fit(answers)
+    layout = aggregation._Layout(answers, aggregation.SLOT_LIMIT)
+    assert len(layout.slots) == 60 and not len(layout.heavy_tasks)
+    table = aggregation._by_true(slots.errors_)
+    assert len(layout._groups(np.clip(slots.priors_, 1e-10, None), table)) > 1
+    monkeypatch.setattr(aggregation, "SLOT_LIMIT", 0)  # every task "heavy": log space only
+    logs = DawidSkene(stop="elbo").fit(answers)
+    assert aggregation._Layout(answers, aggregation.SLOT_LIMIT).slots == []
+    assert logs.n_iter_ == slots.n_iter_
+    assert np.array_equal(logs.labels_, slots.labels_)
+    assert np.abs(logs.probas_ - slots.probas_).max() < 1e-12
+    assert np.isclose(logs.loglik_, slots.loglik_, rtol=1e-12, atol=0)
+
+
+def test_probability_space_e_step_never_underflows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 60 near-infallible workers split on every task: each class's likelihood is about
+    # (1e-12)^30 = 1e-360, below the smallest float64, and the slots first favour the class
+    # that loses in the end. The E-step must give the log-space posteriors and likelihood.
+    n_workers, n_tasks = 60, 10
+    task = np.repeat(np.arange(n_tasks), n_workers)
+    worker = np.tile(np.arange(n_workers), n_tasks)
+    says_one = worker >= np.where(task % 2, 40, 30)  # workers 0-29 (0-39) say 0, the rest 1
+    answers = AnswerSet.from_columns(task, worker, says_one.astype(int))
+    off = 1e-12 * (2 - np.arange(n_workers) / 100)  # the later workers are surer
+    errors = np.empty((n_workers, 2, 2))
+    errors[:, 0, 0] = errors[:, 1, 1] = 1 - off
+    errors[:, 0, 1] = errors[:, 1, 0] = off
+    priors = np.array([0.4, 0.6])
+    scores = np.log(priors) + np.stack(
+        [np.bincount(task, np.log(errors[worker, k, answers.label])) for k in range(2)], axis=1
+    )
+    even = scores[::2]
+    assert (even < -745).all()  # exp() of either is 0.0
+    assert (even[:, 1] > even[:, 0]).all()  # label 1 wins, though the first 30 slots say 0
+    probas, loglik = DawidSkene._e_step(answers, priors, errors)
+    assert np.isfinite(probas).all() and np.isfinite(loglik)
+    monkeypatch.setattr(aggregation, "SLOT_LIMIT", 0)
+    in_logs, loglik_in_logs = DawidSkene._e_step(answers, priors, errors)
+    assert np.abs(probas - in_logs).max() < 1e-12
+    assert np.isclose(loglik, loglik_in_logs, rtol=1e-12, atol=0)
+    expected = np.exp(scores - scores.max(axis=1, keepdims=True))
+    assert np.allclose(probas, expected / expected.sum(axis=1, keepdims=True), rtol=0, atol=1e-12)
+
+
+def test_entropy_from_the_e_step_equals_the_direct_entropy() -> None:
+    task, worker, label, _ = synthetic(800, 30, 12, 5, seed=15)
+    answers = AnswerSet.from_columns(task, worker, label)
+    model = DawidSkene(n_iter=3).fit(answers)
+    layout = aggregation._Layout(answers, aggregation.SLOT_LIMIT)
+    table = aggregation._by_true(model.errors_)
+    probas, loglik = layout.posteriors(model.priors_, table)
+    counts = layout.expected_counts(probas)
+    identity = DawidSkene._entropy_from_e_step(
+        loglik, counts, aggregation._log(table), model.priors_, probas, probas.sum(axis=1)
+    )
+    direct = aggregation._entropy(probas)
+    below = np.count_nonzero(probas < 1e-10)
+    assert below > 0  # the clipping term is exercised
+    # The identity keeps -T log T of posteriors below 1e-10 (at most 2.3e-9 each) where
+    # crowd-kit's clipped entropy has dropped it.
+    assert direct - 1e-8 <= identity <= direct + below * 2.31e-9 + 1e-8
+
+
+def test_integer_coding_matches_np_unique() -> None:
+    # AnswerSet coding (timed in the benchmark) counts small-range integers in linear time.
+    rng = np.random.default_rng(16)
+    cases = [
+        rng.integers(-50, 50, 1000),
+        rng.integers(0, 2000, 10**5),
+        rng.integers(0, 10**12, 1000),  # too wide: np.unique
+        np.array([2**63 - 1, 2**63 - 5, 2**63 - 1], dtype=np.int64),
+        np.array([2**64 - 1, 2**64 - 3, 5], dtype=np.uint64),
+        rng.integers(-128, 127, 300).astype(np.int8),
+        np.array([7]),
+    ]
+    for values in cases:
+        codes, uniques = encode(values)
+        expected_uniques, expected_codes = np.unique(values, return_inverse=True)
+        assert uniques.dtype == values.dtype and codes.dtype == np.int64
+        assert np.array_equal(uniques, expected_uniques)
+        assert np.array_equal(codes, expected_codes)
