@@ -40,6 +40,7 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/hot_path.py
 	$(BIN)/python benchmarks/far_ahead.py
+	$(BIN)/python benchmarks/ceiling.py
 	$(BIN)/python benchmarks/aggregation.py
 
 clean:

@@ -64,10 +64,12 @@ def contributor(
     ``chained`` is what the bots do: the submit returns the next task in the same
     transaction, so there is one call per answer after the first.
     """
-    db = Database(url, pool_size=2)
+    db = Database(url, pool_size=1)  # one connection: one server process to read the CPU of
     me = services.identify(db, "bench", f"c{index}-{int(chained)}").id
+    server = _server_pid(db)
     start.wait()  # every process is imported and connected: the clock starts now
     began = time.time()
+    cpu = (time.process_time(), _server_cpu(server))
     next_times: list[float] = []
     submit_times: list[float] = []
     answers = 0
@@ -91,8 +93,26 @@ def contributor(
         if chained and offer is None:
             break
     ended = time.time()
+    used = (time.process_time() - cpu[0], _server_cpu(server) - cpu[1])
     db.dispose()
-    out.put((answers, next_times, submit_times, began, ended))
+    out.put((answers, next_times, submit_times, began, ended, used))
+
+
+def _server_pid(db: Database) -> int | None:
+    """The PostgreSQL server process serving this contributor's connection (None: SQLite)."""
+    if db.is_sqlite:
+        return None
+    with db.read() as session:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _server_cpu(pid: int | None) -> float:
+    """User + system CPU seconds of a server process, where /proc shows it (same machine)."""
+    if pid is None or not os.path.exists(f"/proc/{pid}/stat"):
+        return float("nan")
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(
@@ -117,7 +137,9 @@ def run(
             "contributors": contributors, "answers": answers,
             "seconds": elapsed, "answers_per_s": answers / elapsed,
             "next_p50": _pct(nexts, 50), "next_p99": _pct(nexts, 99),
-            "submit_p50": _pct(submits, 50), "submit_p99": _pct(submits, 99)}  # fmt: skip
+            "submit_p50": _pct(submits, 50), "submit_p99": _pct(submits, 99),
+            "client_cpu": sum(r[5][0] for r in results) / max(answers, 1) * 1000,
+            "server_cpu": sum(r[5][1] for r in results) / max(answers, 1) * 1000}  # fmt: skip
 
 
 def _pct(values: list[float], q: int) -> float:
@@ -166,17 +188,26 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 drop()  # type: ignore[operator]
     print("separate: next_task then submit_answer, two transactions per answer")
     print("chained:  submit_answer returns the next task (what the bots do), one per answer")
+    print("cpu/answer: CPU time per answer of the contributor processes and of their")
+    print("            PostgreSQL server processes (SQLite runs inside the contributor's)")
     print(f"{'backend':<11} {'mode':<9} {'procs':>5} {'answers':>8} {'answers/s':>10} "
           f"{'next p50':>9} {'next p99':>9} {'submit p50':>11} {'submit p99':>11}"
-          "  (ms)")  # fmt: skip
+          f" {'cpu/answer':>14}  (ms)")  # fmt: skip
     for r in rows:
         # Chained: only the very first next_task is a call of its own; not worth a figure.
         nexts = (f"{'-':>9} {'-':>9}" if r["mode"] == "chained"
                  else f"{r['next_p50']:>9.2f} {r['next_p99']:>9.2f}")  # fmt: skip
         print(f"{r['backend']:<11} {r['mode']:<9} {r['contributors']:>5} {r['answers']:>8} "
               f"{r['answers_per_s']:>10.0f} {nexts} "
-              f"{r['submit_p50']:>11.2f} {r['submit_p99']:>11.2f}")  # fmt: skip
+              f"{r['submit_p50']:>11.2f} {r['submit_p99']:>11.2f} "
+              f"{_cpu(r):>14}")  # fmt: skip
     return rows
+
+
+def _cpu(row: dict) -> str:
+    if row["backend"] == "sqlite":
+        return f"{row['client_cpu']:.2f}"
+    return f"{row['client_cpu']:.2f} + {row['server_cpu']:.2f}"
 
 
 if __name__ == "__main__":
