@@ -21,6 +21,7 @@ from bots.core.replies import Msg, TaskView
 
 PLATFORM = "console"
 QUIT = frozenset({"q", "quit", "exit"})
+YES = frozenset({"yes", "y", "oui", "o"})
 
 
 class ConsoleSession:
@@ -72,6 +73,8 @@ class ConsoleSession:
         command = line.strip().lower()
         if command in QUIT:
             return False
+        if command == "forget":
+            return not self.forget()
         if command == "help":
             self.show(self.chat.help(self.user), keep_task=True)
         elif command == "stats":
@@ -85,6 +88,18 @@ class ConsoleSession:
                 self.write(render.TEXTS.translate(self.lang, "console.no_task"))
         else:
             self.on_task(self.task, line)
+        return True
+
+    def forget(self) -> bool:
+        """Say what goes, ask to type yes; ``True`` when the data was deleted (the session
+        ends: its identity is gone)."""
+        ask = self.chat.forget(self.user)
+        self.write(render.lines(ask.lang, ask.lines))
+        typed = self.read(render.TEXTS.translate(self.lang, "console.forget_confirm") + " ")
+        if typed.strip().lower() not in YES:
+            self.show(self.chat.forget_cancel(self.user), keep_task=True)
+            return False
+        self.show(self.chat.forget_confirm(self.user))
         return True
 
     def on_task(self, task: TaskView, line: str) -> None:

@@ -4,11 +4,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from bots.console.session import PLATFORM, ConsoleSession
 from bots.core import Chat, User
 from engine import services
 from engine.app import Essaim
+from engine.models import Identity
 from engine.spec import parse_spec
 from tests.e2e.builders import PROOF_MD, engine, make_project, mood_spec, proof_spec
 
@@ -103,3 +105,18 @@ def test_help_names_the_typed_commands(essaim: Essaim):
     out = "\n".join(session(essaim, ["help", "q"]))
     assert "stats  your answers" in out and "q      quit" in out
     assert "/next" not in out and "/task" not in out
+
+
+def test_forget_asks_deletes_on_yes_and_ends_the_session(essaim: Essaim):
+    make_project(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\nc2,Terrible\n")
+    out = session(essaim, ["1", "forget", "no", "forget", "yes", "1"], project="mood")
+    text = "\n".join(out)
+    assert "type forget" in text and "/forget" not in text  # the consent names the command
+    assert "Nothing was deleted." in text
+    assert "your personal data is deleted. Run essaim chat again" in text
+    assert "/start" not in text
+    rows = list(services.export_answers(essaim.db, "mood"))
+    assert [r["label"] for r in rows] == ["positive"]  # it stays; the session ended before "1"
+    with essaim.db.read() as db_session:
+        identities = db_session.execute(select(func.count()).select_from(Identity)).scalar()
+    assert identities == 0
