@@ -18,32 +18,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.models import Project, Task, WorkerSkill
+from engine.services.dto import ProjectInfo
 
 MUTABLE_TASK_FIELDS = ("status", "priority", "target", "n_answers", "n_leased", "round",
                        "completed_at")  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectRow:
-    """What the hot path reads of a project (the same attribute names as the model)."""
+ProjectRow = ProjectInfo
+"""What the hot path reads of a project: the services' own `ProjectInfo`, read with Core."""
 
-    id: int
-    slug: str
-    name: str
-    kind: str
-    status: str
-    instructions: str
-    settings: dict[str, Any]
-    overlap_min: int
-    overlap_max: int
-    confidence: float
-    gold_rate: float
-    lease_seconds: int
-    min_seconds: float
-    points: int
-
-
-PROJECT_COLUMNS = tuple(getattr(Project, f.name) for f in fields(ProjectRow))
+PROJECT_COLUMNS = tuple(getattr(Project, f.name) for f in fields(ProjectInfo))
 
 
 @dataclass(slots=True)
