@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ledger
@@ -33,10 +33,12 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        else:
+            _ping_when_idle(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         ledger.install(self._sessions)
 
@@ -96,6 +98,38 @@ def _retryable(exc: OperationalError) -> bool:
     if sqlstate in RETRYABLE_SQLSTATES:
         return True
     return "database is locked" in str(exc.orig)
+
+
+IDLE_BEFORE_PING = 10.0
+"""Seconds a pooled connection may sit unused before it is checked on its next use."""
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a connection that sat idle in the pool before handing it out; a dead one is
+    replaced (the pool retries on `DisconnectionError`).
+
+    SQLAlchemy's ``pool_pre_ping`` does this on every checkout: one more round trip for
+    every transaction of the hot path, where connections are busy and never stale.
+    A server restart or a dropped link shows on connections that waited, so those are
+    the ones that are checked.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_LAST_USED)
+        if last is None or time.monotonic() - last < IDLE_BEFORE_PING:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any driver error means the connection is gone
+            raise DisconnectionError(f"idle connection is gone: {exc}") from exc
+
+
+_LAST_USED = "essaim_last_used"
 
 
 def _configure_sqlite(engine: Engine) -> None:
