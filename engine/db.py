@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
@@ -17,6 +17,7 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import ledger
+from engine.writer_lock import WriterLock
 
 _BEGIN_OPTION = "essaim_sqlite_begin"
 RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -35,8 +36,12 @@ class Database:
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: Engine = create_engine(url, **kwargs)
+        self._writers: WriterLock | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            path = self.engine.url.database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                self._writers = WriterLock(path)
         else:
             _ping_when_idle(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -53,7 +58,7 @@ class Database:
         On SQLite it begins with ``BEGIN IMMEDIATE`` so that the read that decides a write is
         already under the write lock.
         """
-        with self._sessions() as session:
+        with self._writer_turn(), self._sessions() as session:
             if self.is_sqlite:
                 session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
             try:
@@ -62,6 +67,10 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def _writer_turn(self) -> Any:
+        """SQLite file: wait for this writer's turn (see `engine.writer_lock`)."""
+        return self._writers.held() if self._writers is not None else nullcontext()
 
     def run(self, work: Callable[[Session], T], *, retries: int = 3) -> T:
         """``work`` in a write transaction, run again after a deadlock or a busy database.
