@@ -170,10 +170,14 @@ class Task(Base):
             "position",
             "id",
         ),
+        # "Is any task of this batch still undecided?" after each completion: one probe.
+        Index("ix_task_batch_status", "batch_id", "status"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    # The item's batch, copied onto the task so the batch's state needs no join.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
     parent_task_id: Mapped[int | None] = mapped_column(
         ForeignKey("task.id", ondelete="CASCADE"), index=True
     )

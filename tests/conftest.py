@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -41,9 +42,9 @@ def _postgres_server() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the PostgreSQL server, migrated once, dropped at the end."""
+@contextmanager
+def _new_postgres_database() -> Iterator[str]:
+    """An empty database on the PostgreSQL server (skips when unreachable), dropped after."""
     reason = _postgres_server()
     if reason:
         pytest.skip(reason)
@@ -51,14 +52,29 @@ def postgres_url() -> Iterator[str]:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    database = Database(url)
-    upgrade(database)
-    database.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the PostgreSQL server, migrated once, dropped at the end."""
+    with _new_postgres_database() as url:
+        database = Database(url)
+        upgrade(database)
+        database.dispose()
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database of the test's own (for migrations from an old revision)."""
+    with _new_postgres_database() as url:
+        yield url
 
 
 def _truncate(database: Database) -> None:

@@ -116,7 +116,7 @@ def _insert_records(
             .scalars()
             .all()
         )
-        rows = [dict(task, item_id=item_ids[index]) for index, task in tasks]
+        rows = [dict(task, item_id=item_ids[index], batch_id=batch.id) for index, task in tasks]
         if rows:
             session.execute(insert(Task), rows)
         n_items += len(items)

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, insert, literal_column, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from engine import ledger
 from engine.models import Answer, Assignment, Batch, Item, Project, Task, WorkerSkill
@@ -179,7 +179,8 @@ def _spawn_vote(
     """A vote task among the distinct candidates; their authors are kept out of it."""
     vote_id = session.execute(
         insert(Task).returning(Task.id),
-        [{"project_id": project.id, "item_id": task.item_id, "parent_task_id": task.id,
+        [{"project_id": project.id, "item_id": task.item_id, "batch_id": task.batch_id,
+          "parent_task_id": task.id,
           "position": task.position, "stage": STAGE_VOTE, "round": task.round,
           "payload": vote_payload(task.payload, candidates), "status": "open",
           "priority": 2, "target": project.overlap_min}],
@@ -269,7 +270,7 @@ def complete_task(
     store_result(session, task, result)  # before the batch looks at its tasks' statuses
     if key is not None:
         _credit(session, task, project, key, answers)
-    _close_batch_if_done(session, task.item_id, now)
+    _close_batch_if_done(session, task, now)
 
 
 def _credit(
@@ -294,8 +295,11 @@ def _credit(
                       points=project.points if agreed else 0)  # fmt: skip
 
 
-def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
-    batch_id, pending = session.connection().execute(_batch_state(), {"b_item": item_id}).one()
+def _close_batch_if_done(session: Session, task: AnyTask, now: datetime) -> None:
+    batch_id = task.batch_id
+    if batch_id is None:  # a task written before tasks knew their batch
+        batch_id = session.execute(select(Item.batch_id).where(Item.id == task.item_id)).scalar()
+    pending = session.connection().execute(_batch_pending(), {"b_batch": batch_id}).scalar()
     if not pending:
         updated = session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == "open")
@@ -312,23 +316,13 @@ def _close_batch_if_done(session: Session, item_id: int, now: datetime) -> None:
 
 
 @cache
-def _batch_state() -> Any:
-    """The item's batch, and whether a task of that batch is still undecided; one query.
-
-    The look goes through the project's undecided tasks (the scheduler's index), not
-    through every task of the batch: most of those are decided, and there the look would
-    grow with the batch's progress.
-    """
-    mine, other = aliased(Item), aliased(Item)
+def _batch_pending() -> Any:
+    """Is a task of the batch still undecided? One probe of ``ix_task_batch_status``."""
     undecided: list[Any] = [literal_column(f"'{name}'") for name in ("open", "voting", "review")]
-    pending = exists().where(
-        Task.project_id == mine.project_id,
-        Task.status.in_(undecided),
-        Task.is_gold.is_(False),
-        Task.item_id == other.id,
-        other.batch_id == mine.batch_id,
-    )
-    return select(mine.batch_id, pending).where(mine.id == bindparam("b_item"))
+    return select(
+        exists().where(Task.batch_id == bindparam("b_batch"), Task.status.in_(undecided),
+                       Task.is_gold.is_(False))
+    )  # fmt: skip
 
 
 def _agreement(answers: list[CountedAnswer]) -> float | None:

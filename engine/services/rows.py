@@ -37,6 +37,7 @@ class TaskRow:
     id: int
     project_id: int
     item_id: int
+    batch_id: int | None
     parent_task_id: int | None
     position: int
     stage: str

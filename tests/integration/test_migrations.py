@@ -6,6 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
 from engine.db import Database
 from engine.migrate import alembic_config, is_current, upgrade
@@ -38,3 +39,48 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path):
     assert not is_current(db)
     upgrade(db)
     assert is_current(db) and _differences(db) == []
+
+
+OLD_ROWS = {
+    "project": {"id": 1, "slug": "p", "name": "P", "kind": "labeling", "instructions": "",
+                "settings": "{}", "overlap_min": 1, "overlap_max": 1, "confidence": 0.9,
+                "gold_rate": 0, "lease_seconds": 600, "min_seconds": 0, "points": 1,
+                "status": "active", "created_at": "2026-01-01"},
+    "batch": {"project_id": 1, "filename": "b.csv", "status": "open", "n_items": 1,
+              "n_tasks": 1, "created_at": "2026-01-01"},
+    "item": {"project_id": 1, "line": 1, "payload": "{}"},
+    "task": {"project_id": 1, "position": 0, "stage": "answer", "round": 1, "payload": "{}",
+             "is_gold": False, "status": "open", "priority": 0, "target": 1, "n_answers": 0,
+             "n_leased": 0, "created_at": "2026-01-01"},
+}  # fmt: skip
+
+
+def _insert(connection, table: str, **values) -> None:
+    row = {**OLD_ROWS[table], **values}
+    names = ", ".join(row)
+    marks = ", ".join(f":{name}" for name in row)
+    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), row)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_0004_gives_existing_tasks_their_batch(backend, tmp_path, request):
+    """Tasks stored before 0004 learn their batch from their item; the data stays."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/old.db"
+    else:
+        url = request.getfixturevalue("fresh_postgres_url")
+    db = Database(url)
+    try:
+        upgrade(db, "0003")
+        with db.engine.begin() as connection:
+            _insert(connection, "project")
+            for n in (1, 2):
+                _insert(connection, "batch", id=n)
+                _insert(connection, "item", id=n, batch_id=n, external_id=f"i{n}")
+                _insert(connection, "task", id=n, item_id=n)
+        upgrade(db)
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, batch_id FROM task ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, 1), (2, 2)]
+    finally:
+        db.dispose()

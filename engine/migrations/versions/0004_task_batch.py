@@ -1,0 +1,37 @@
+"""task.batch_id: a batch's undecided tasks found with one index probe
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("task") as table:
+        table.add_column(sa.Column("batch_id", Id, nullable=True))
+        table.create_foreign_key(
+            "task_batch_id_fkey", "batch", ["batch_id"], ["id"], ondelete="CASCADE"
+        )
+    op.execute(
+        "UPDATE task SET batch_id = (SELECT item.batch_id FROM item WHERE item.id = task.item_id)"
+    )
+    op.create_index("ix_task_batch_status", "task", ["batch_id", "status"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_task_batch_status", table_name="task")
+    with op.batch_alter_table("task") as table:
+        table.drop_constraint("task_batch_id_fkey", type_="foreignkey")
+        table.drop_column("batch_id")
