@@ -218,7 +218,11 @@ class Answer(Base):
     """One answer; unique per assignment, so a double tap or a re-delivered update stores one."""
 
     __tablename__ = "answer"
-    __table_args__ = (Index("ix_answer_task", "task_id"),)
+    __table_args__ = (
+        Index("ix_answer_task", "task_id"),
+        # A contributor's latest answers (the spam rules look at the last 30).
+        Index("ix_answer_contributor", "contributor_id", "id"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("assignment.id", ondelete="CASCADE"), unique=True

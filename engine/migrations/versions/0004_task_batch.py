@@ -1,4 +1,5 @@
-"""task.batch_id: a batch's undecided tasks found with one index probe
+"""task.batch_id: a batch's undecided tasks found with one index probe; a contributor's
+latest answers by index
 
 Revision ID: 0004
 Revises: 0003
@@ -28,9 +29,11 @@ def upgrade() -> None:
         "UPDATE task SET batch_id = (SELECT item.batch_id FROM item WHERE item.id = task.item_id)"
     )
     op.create_index("ix_task_batch_status", "task", ["batch_id", "status"])
+    op.create_index("ix_answer_contributor", "answer", ["contributor_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_answer_contributor", table_name="answer")
     op.drop_index("ix_task_batch_status", table_name="task")
     with op.batch_alter_table("task") as table:
         table.drop_constraint("task_batch_id_fkey", type_="foreignkey")
