@@ -21,6 +21,9 @@ from engine.services.rows import TaskRow, write_task
 TASK_TABLE = cast(Table, Task.__table__)
 RESULT_TABLE = cast(Table, Result.__table__)
 
+# Parameters are named ``p_*``, never like a column: SQLAlchemy would take an execution
+# parameter named after a column of an UPDATE's table as one more value to SET.
+
 
 def store_answer(
     connection: Connection,
