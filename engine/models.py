@@ -177,7 +177,7 @@ class Task(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
     # The item's batch, copied onto the task so the batch's state needs no join.
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
     parent_task_id: Mapped[int | None] = mapped_column(
         ForeignKey("task.id", ondelete="CASCADE"), index=True
     )

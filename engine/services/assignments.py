@@ -206,19 +206,15 @@ def release_expired(session: Session, now: datetime, project_id: int | None = No
 
 
 def _project_for(session: Session, contributor_id: int, slug: str | None) -> ProjectRow | None:
+    """The named project, else the contributor's current one, else the oldest with work."""
     if slug is not None:
-        return load_project(session, slug=slug)
-    current = session.execute(
-        select(Contributor.current_project_id).where(Contributor.id == contributor_id)
-    ).scalar_one_or_none()
+        return load_project(session, Project.slug == slug)
+    as_current = (Contributor, Contributor.current_project_id == Project.id)
+    current = load_project(session, Contributor.id == contributor_id, join=as_current)
     if current is not None:
-        return load_project(session, project_id=current)
+        return current
     with_work = exists().where(Task.project_id == Project.id, Task.status == "open")
-    first = session.execute(
-        select(Project.id).where(Project.status == "active", with_work).order_by(Project.id)
-        .limit(1)
-    ).scalar_one_or_none()  # fmt: skip
-    return None if first is None else load_project(session, project_id=first)
+    return load_project(session, Project.status == "active", with_work)
 
 
 def _live_lease(session: Session, contributor_id: int, project_id: int, now: datetime) -> Any:

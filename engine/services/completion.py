@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, exists, insert, literal_column, select, 
 from sqlalchemy.orm import Session
 
 from engine import ledger
-from engine.models import Answer, Assignment, Batch, Item, Project, Task, WorkerSkill
+from engine.models import Answer, Assignment, Batch, Project, Task, WorkerSkill
 from engine.services.common import log_event
 from engine.services.outbox import notify
 from engine.services.rows import ProjectRow, TaskRow
@@ -92,7 +92,7 @@ def settle(
     candidates a text task waits for) nothing can be decided yet, so the answers are not read.
     """
     if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
-        wanted = int(project.settings.get("candidates", project.overlap_min))
+        wanted = _candidates_wanted(project)
         if task.n_answers < wanted:
             task.target = max(task.target, wanted)
             return task.status
@@ -103,6 +103,11 @@ def settle(
     if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
         return _settle_candidates(session, task, project, task_type, answers, now)
     return _settle_labels(session, task, project, task_type, answers, now)
+
+
+def _candidates_wanted(project: AnyProject) -> int:
+    """How many free-text candidates a sentence collects before they are compared."""
+    return int(project.settings.get("candidates", project.overlap_min))
 
 
 def _settle_labels(
@@ -151,11 +156,8 @@ def _settle_candidates(
     answers: list[CountedAnswer],
     now: datetime,
 ) -> str:
-    """Free text: wait for the candidates, then a winner or a vote among them."""
-    wanted = int(project.settings.get("candidates", project.overlap_min))
-    if len(answers) < wanted:
-        task.target = max(task.target, wanted)
-        return task.status
+    """Free text, once the candidates are in (`settle` waits for them): a winner, or a vote
+    among them."""
     merge = merge_candidates([str(a.value) for a in answers],
                              float(project.settings.get("win_share", 0.6)))  # fmt: skip
     if merge.winner is not None:
@@ -225,7 +227,7 @@ def _close_vote(
         update(Answer).where(Answer.task_id == parent.id, Answer.counted.is_(True))
         .values(counted=False, flags={"rejected_by_vote": vote.id})
     )  # fmt: skip
-    wanted = int(project.settings.get("candidates", project.overlap_min))
+    wanted = _candidates_wanted(project)
     parent.round += 1
     parent.n_answers = 0
     parent.target = wanted
@@ -297,8 +299,6 @@ def _credit(
 
 def _close_batch_if_done(session: Session, task: AnyTask, now: datetime) -> None:
     batch_id = task.batch_id
-    if batch_id is None:  # a task written before tasks knew their batch
-        batch_id = session.execute(select(Item.batch_id).where(Item.id == task.item_id)).scalar()
     pending = session.connection().execute(_batch_pending(), {"b_batch": batch_id}).scalar()
     if not pending:
         updated = session.execute(

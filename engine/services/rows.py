@@ -37,7 +37,7 @@ class TaskRow:
     id: int
     project_id: int
     item_id: int
-    batch_id: int | None
+    batch_id: int
     parent_task_id: int | None
     position: int
     stage: str
@@ -125,13 +125,11 @@ def write_task(session: Session, task: Any) -> None:
         task.mark_stored()
 
 
-def load_project(session: Session, project_id: int | None = None, slug: str | None = None) -> Any:
-    """A `ProjectRow` by id or slug, or None."""
-    statement = select(*PROJECT_COLUMNS)
-    if project_id is not None:
-        statement = statement.where(Project.id == project_id)
-    else:
-        statement = statement.where(Project.slug == slug)
+def load_project(session: Session, *criteria: Any, join: Any = None) -> ProjectRow | None:
+    """The oldest `ProjectRow` meeting ``criteria`` (optionally through a join), or None."""
+    statement = select(*PROJECT_COLUMNS).where(*criteria).order_by(Project.id).limit(1)
+    if join is not None:
+        statement = statement.join(*join)
     row = session.connection().execute(statement).first()
     return None if row is None else ProjectRow(*row)
 

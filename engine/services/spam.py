@@ -44,12 +44,12 @@ def after_answer(
     Looking back costs a query, so it runs only after a suspiciously fast answer, a graded
     control task, or every `CHECK_EVERY` answers; the hot path stays short otherwise.
     """
-    policy = spam_policy(project)
-    fast = policy.min_seconds > 0 and seconds < policy.min_seconds
+    fast = project.min_seconds > 0 and seconds < project.min_seconds
     answered = skill.n_answers + ledger.pending(session, skill.contributor_id, project.id,
                                                 "n_answers")  # fmt: skip
     if not (fast or graded_gold or answered % CHECK_EVERY == 0):
         return None
+    policy = spam_policy(project)  # built only when it is used
     rows = list(
         session.execute(
             select(Answer.seconds, Answer.key)

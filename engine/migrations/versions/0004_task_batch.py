@@ -28,6 +28,8 @@ def upgrade() -> None:
     op.execute(
         "UPDATE task SET batch_id = (SELECT item.batch_id FROM item WHERE item.id = task.item_id)"
     )
+    with op.batch_alter_table("task") as table:  # every task has an item, and so a batch
+        table.alter_column("batch_id", existing_type=Id, nullable=False)
     op.create_index("ix_task_batch_status", "task", ["batch_id", "status"])
     op.create_index("ix_answer_contributor", "answer", ["contributor_id", "id"])
 
