@@ -71,21 +71,6 @@ def ensure_worker_row(session: Session, contributor_id: int, project_id: int) ->
     session.execute(statement.on_conflict_do_nothing())
 
 
-def worker_row(
-    session: Session, contributor_id: int, project_id: int, *, lock: bool = False
-) -> WorkerSkill:
-    """The contributor's per-project row (skill, counters, suspension), created if missing."""
-    key = (contributor_id, project_id)
-    locking: dict[str, Any] = (
-        {"with_for_update": True} if lock else {}
-    )  # any value bypasses the identity map
-    skill = session.get(WorkerSkill, key, **locking)
-    if skill is None:
-        ensure_worker_row(session, contributor_id, project_id)
-        skill = session.get_one(WorkerSkill, key, **locking)
-    return skill
-
-
 def release_leases_of(session: Session, contributor_id: int, project_id: int | None = None) -> int:
     """Give back every open lease of a contributor (forgotten or suspended)."""
     query = (

@@ -13,11 +13,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.models import Project, Task, WorkerSkill
+from engine.services.common import ensure_worker_row
 from engine.services.dto import ProjectInfo
 
 MUTABLE_TASK_FIELDS = ("status", "priority", "target", "n_answers", "n_leased", "round",
@@ -140,15 +140,9 @@ def worker_state(session: Session, contributor_id: int, project_id: int) -> Work
     parameters = {"contributor_id": contributor_id, "project_id": project_id}
     row = connection.execute(_worker_statement(), parameters).first()
     if row is None:
-        _ensure_worker(connection, contributor_id, project_id)
+        ensure_worker_row(session, contributor_id, project_id)
         row = connection.execute(_worker_statement(), parameters).one()
     return WorkerRow(*row)
-
-
-def _ensure_worker(connection: Connection, contributor_id: int, project_id: int) -> None:
-    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = builder(WorkerSkill).values(contributor_id=contributor_id, project_id=project_id)
-    connection.execute(statement.on_conflict_do_nothing())
 
 
 @cache
