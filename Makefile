@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/hot_path.py
 	$(BIN)/python benchmarks/far_ahead.py
 	$(BIN)/python benchmarks/ceiling.py
+	$(BIN)/python benchmarks/answer_ceiling.py
 	$(BIN)/python benchmarks/aggregation.py
 
 clean:
