@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import BigInteger, Table, bindparam, case, event, func, literal, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import driver
 from engine.models import WorkerSkill
 from quality.skill import DEFAULT_K
 
@@ -77,7 +78,7 @@ def apply(session: Session) -> None:
         if any(increments.values())
     ]  # fmt: skip
     if rows:
-        session.connection().execute(_add_counters(), rows)
+        driver.executemany(session.connection(), _add_counters(), rows)
 
 
 @cache

@@ -338,4 +338,6 @@ class Event(Base):
 
 ASSIGNMENT_TABLE = cast(Table, Assignment.__table__)
 ANSWER_TABLE = cast(Table, Answer.__table__)
+TASK_TABLE = cast(Table, Task.__table__)
+RESULT_TABLE = cast(Table, Result.__table__)
 """Core tables for the hot path's inserts, which need none of the ORM's bookkeeping."""

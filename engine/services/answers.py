@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from engine import ledger
+from engine import driver, ledger
 from engine.db import Database
 from engine.models import ASSIGNMENT_TABLE, Answer, Assignment, Project, Task, WorkerSkill, utcnow
 from engine.services.assignments import offer_next
@@ -100,7 +100,7 @@ def _submit(
 ) -> tuple[SubmitResult, Chain | None]:
     """The answer itself; also returns the project and worker row, to chain the next task."""
     connection = session.connection()
-    row = connection.execute(_assignment_statement(), {"assignment_id": assignment_id}).first()
+    row = driver.first(connection, _assignment_statement(), {"assignment_id": assignment_id})
     if row is None:
         return SubmitResult(status="unknown"), None
     owner, status, leased_at, expires_at = row[:4]

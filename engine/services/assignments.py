@@ -13,7 +13,7 @@ import random
 import time
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Row,
@@ -30,9 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from engine import driver
 from engine.db import Database
 from engine.models import (
     ASSIGNMENT_TABLE,
+    TASK_TABLE,
     Assignment,
     Contributor,
     Project,
@@ -44,7 +46,7 @@ from engine.scheduling import gold_rate_for, lease_end
 from engine.services.common import task_type_of
 from engine.services.dto import NextTask, TaskOffer
 from engine.services.rows import ProjectRow, WorkerRow, load_project, worker_state
-from engine.services.storing import TASK_TABLE, lease_task
+from engine.services.storing import lease_task
 
 OFFER_COLUMNS = (Task.id, Task.payload, Task.is_gold)
 
@@ -253,7 +255,7 @@ def _lease_free_task(
     now: datetime,
     expires_at: datetime,
     after: TaskKey | None,
-) -> Row[Any] | None:
+) -> tuple[Any, ...] | None:
     """Lease a regular task: (assignment id, task id, payload, is_gold), or None when there
     really is none.
 
@@ -283,7 +285,7 @@ def _lease_free_task(
     return leased
 
 
-def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> Row[Any] | None:
+def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> tuple[Any, ...] | None:
     """One look for a free task, leased at once when found.
 
     PostgreSQL finds, locks and leases it in a single statement; SQLite (under its write
@@ -291,20 +293,21 @@ def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> Row
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        return connection.execute(_find_and_lease_statement(after), parameters).first()
-    task = connection.execute(_candidate_statement(after=after), parameters).first()
+        return driver.first(connection, _find_and_lease_statement(after), parameters)
+    task = driver.first(connection, _candidate_statement(after=after), parameters)
     if task is None:
         return None
-    assignment_id = lease_task(connection, task.id, False, parameters["p_contributor_id"],
+    assignment_id = lease_task(connection, task[0], False, parameters["p_contributor_id"],
                                parameters["p_project_id"], parameters["p_leased_at"],
                                parameters["p_expires_at"])  # fmt: skip
-    return cast(Row[Any], (assignment_id, *task))
+    return (assignment_id, *task)
 
 
 def _held_by_others(session: Session, contributor_id: int, project_id: int) -> bool:
     """Is there a task with room for this contributor that the locking look skipped?"""
     parameters = {"p_project_id": project_id, "p_contributor_id": contributor_id}
-    return session.execute(_candidate_statement(locking=False), parameters).first() is not None
+    look = _candidate_statement(locking=False)
+    return driver.first(session.connection(), look, parameters) is not None
 
 
 ONE: Any = literal_column("1")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, insert, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from engine import ledger
+from engine import driver, ledger
 from engine.models import Answer, Assignment, Batch, Project, Task, WorkerSkill
 from engine.services.common import log_event
 from engine.services.outbox import notify
@@ -47,9 +47,8 @@ class CountedAnswer:
 
 def counted_answers(session: Session, task_id: int, project_id: int) -> list[CountedAnswer]:
     """The answers that count for a task, with the skill of whoever gave them."""
-    rows = session.execute(
-        _counted_statement(), {"task_id": task_id, "project_id": project_id}
-    ).all()
+    parameters = {"task_id": task_id, "project_id": project_id}
+    rows = driver.rows(session.connection(), _counted_statement(), parameters)
     return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5])) for row in rows]
 
 
@@ -299,7 +298,8 @@ def _credit(
 
 def _close_batch_if_done(session: Session, task: AnyTask, now: datetime) -> None:
     batch_id = task.batch_id
-    pending = session.connection().execute(_batch_pending(), {"b_batch": batch_id}).scalar()
+    probe = driver.first(session.connection(), _batch_pending(), {"b_batch": batch_id})
+    pending = probe is not None and probe[0]
     if not pending:
         updated = session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == "open")

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from engine.models import Project, Task, WorkerSkill
+from engine import driver
+from engine.models import TASK_TABLE, Project, Task, WorkerSkill
 from engine.services.common import ensure_worker_row
 from engine.services.dto import ProjectInfo
 
@@ -111,18 +112,32 @@ def worker_row_of(values: Any) -> WorkerRow | None:
 
 
 def write_task(session: Session, task: Any) -> None:
-    """Store what changed on a `TaskRow` (an ORM `Task` stores itself at flush)."""
-    if not isinstance(task, TaskRow):
+    """Store a `TaskRow` that changed (an ORM `Task` stores itself at flush).
+
+    Every mutable field is written, changed or not: one statement that never varies, run
+    on the driver (`engine.driver`); the row is locked by the caller all along.
+    """
+    if not isinstance(task, TaskRow) or not task.changes():
         return
-    changes = task.changes()
-    if changes:
-        session.connection().execute(
-            update(Task)
-            .where(Task.id == task.id)
-            .values(**changes)
-            .execution_options(synchronize_session=False)
-        )
-        task.mark_stored()
+    driver.execute(session.connection(), task_update_statement(), task_parameters(task))
+    task.mark_stored()
+
+
+def task_parameters(task: TaskRow) -> dict[str, Any]:
+    """The parameters of `task_update_statement` for this row."""
+    return {"t_id": task.id, **{f"t_{name}": getattr(task, name) for name in MUTABLE_TASK_FIELDS}}
+
+
+@cache
+def task_update_statement() -> Any:
+    """UPDATE of a task's mutable fields from ``:t_<field>`` parameters."""
+    table = TASK_TABLE
+    return (
+        update(table)
+        .where(table.c.id == bindparam("t_id"))
+        .values({name: bindparam(f"t_{name}", type_=table.c[name].type)
+                 for name in MUTABLE_TASK_FIELDS})
+    )  # fmt: skip
 
 
 def load_project(session: Session, *criteria: Any, join: Any = None) -> ProjectRow | None:

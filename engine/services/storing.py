@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from engine.models import ANSWER_TABLE, ASSIGNMENT_TABLE, Result, Task
-from engine.services.rows import TaskRow, write_task
-
-TASK_TABLE = cast(Table, Task.__table__)
-RESULT_TABLE = cast(Table, Result.__table__)
+from engine import driver
+from engine.models import ANSWER_TABLE, ASSIGNMENT_TABLE, RESULT_TABLE, TASK_TABLE
+from engine.services.rows import TaskRow, task_parameters, task_update_statement
 
 # Parameters are named ``p_*``, never like a column: SQLAlchemy would take an execution
 # parameter named after a column of an UPDATE's table as one more value to SET.
@@ -46,11 +44,11 @@ def store_answer(
         "p_n_answers": task.n_answers, "p_n_leased": task.n_leased,
     }  # fmt: skip
     if connection.dialect.name == "postgresql":
-        answer_id = connection.execute(_store_in_one(), parameters).scalar_one()
+        answer_id = _one(connection, _store_in_one(), parameters)
     else:
-        answer_id = connection.execute(_insert_answer(), parameters).scalar_one()
-        connection.execute(_mark_answered(), parameters)
-        connection.execute(_store_counters(), parameters)
+        answer_id = _one(connection, _insert_answer(), parameters)
+        driver.execute(connection, _mark_answered(), parameters)
+        driver.execute(connection, _store_counters(), parameters)
     task.mark_stored()
     return int(answer_id)
 
@@ -70,30 +68,53 @@ def lease_task(
         "p_leased_at": now, "p_expires_at": expires_at, "p_counted": not is_gold,
     }  # fmt: skip
     if connection.dialect.name == "postgresql":
-        return int(connection.execute(_lease_in_one(), parameters).scalar_one())
-    assignment_id = connection.execute(_insert_lease(), parameters).scalar_one()
+        return _one(connection, _lease_in_one(), parameters)
+    assignment_id = _one(connection, _insert_lease(), parameters)
     if not is_gold:
-        connection.execute(_count_lease(), parameters)
+        driver.execute(connection, _count_lease(), parameters)
     return int(assignment_id)
 
 
 def store_result(session: Session, task: Any, result: dict[str, Any]) -> None:
     """Insert a task's result and store the task's new state (status, completion time).
 
-    On PostgreSQL, for a `TaskRow`, both go in one statement; an ORM `Task` stores itself.
+    For a `TaskRow`, PostgreSQL does both in one statement; an ORM `Task` stores itself.
     """
     connection = session.connection()
-    stored = insert(RESULT_TABLE).values(**result)
-    changes = task.changes() if isinstance(task, TaskRow) else {}
-    if changes and connection.dialect.name == "postgresql":
-        connection.execute(
-            update(TASK_TABLE).where(TASK_TABLE.c.id == task.id).values(**changes)
-            .add_cte(stored.cte("result_stored"))
-        )  # fmt: skip
-        task.mark_stored()
+    if not isinstance(task, TaskRow):
+        connection.execute(insert(RESULT_TABLE).values(**result))
         return
-    connection.execute(stored)
-    write_task(session, task)
+    parameters = {f"r_{name}": value for name, value in result.items()}
+    parameters.update(task_parameters(task))
+    if connection.dialect.name == "postgresql":
+        driver.execute(connection, _result_and_task(), parameters)
+    else:
+        driver.execute(connection, _insert_result(), parameters)
+        driver.execute(connection, task_update_statement(), parameters)
+    task.mark_stored()
+
+
+RESULT_FIELDS = ("task_id", "value", "key", "confidence", "agreement", "method", "n_answers",
+                 "decided_by", "decided_at")  # fmt: skip
+
+
+@cache
+def _insert_result() -> Any:
+    return insert(RESULT_TABLE).values(
+        {name: bindparam(f"r_{name}", type_=RESULT_TABLE.c[name].type) for name in RESULT_FIELDS}
+    )
+
+
+@cache
+def _result_and_task() -> Any:
+    return task_update_statement().add_cte(_insert_result().cte("result_stored"))
+
+
+def _one(connection: Connection, statement: Any, parameters: dict[str, Any]) -> int:
+    """The id a statement returns (it always returns one row)."""
+    row = driver.first(connection, statement, parameters)
+    assert row is not None
+    return int(row[0])
 
 
 @cache
