@@ -91,25 +91,50 @@ def _contributor(
     dsn: str, contributors: list[tuple[int, int]], per_commit: int, seconds: float,
     out: Any, start: Any,
 ) -> None:  # fmt: skip
-    """Answer as fast as possible for ``per_commit`` contributors, one commit per round."""
-    leases = dict(contributors)
+    """Answer as fast as possible for ``per_commit`` contributors, one commit per round.
+
+    Always reports, even on an error, so that the parent never waits for a dead process.
+    """
+    try:
+        out.put(_answer_rounds(dsn, dict(contributors), per_commit, seconds, start))
+    except BaseException as exc:
+        out.put(exc)
+        raise
+
+
+def _answer_rounds(
+    dsn: str, leases: dict[int, int], per_commit: int, seconds: float, start: Any
+) -> tuple[int, float, float, list[float], int]:
+    """Committed answers, CPU, elapsed time, commit latencies and deadlocks retried.
+
+    Several answers in one transaction lock several tasks one after the other, so two such
+    transactions can deadlock: PostgreSQL aborts one, which is rolled back and run again,
+    as the engine does. Only committed answers count.
+    """
     with psycopg.connect(dsn, prepare_threshold=0) as connection:
         start.wait()
         cpu, began = time.process_time(), time.perf_counter()
-        answers, latencies = 0, []
+        answers, deadlocks, latencies = 0, 0, []
         while time.perf_counter() - began < seconds and leases:
             started = time.perf_counter()
             group = list(leases)[:per_commit]
-            for index, me in enumerate(group):
-                last = index == len(group) - 1  # its writes go with the COMMIT
-                next_lease = _answer(connection, me, leases[me], commit=last)
-                answers += 1
+            try:
+                next_leases = [
+                    _answer(connection, me, leases[me], commit=index == len(group) - 1)
+                    for index, me in enumerate(group)
+                ]  # the last one's writes go with the COMMIT
+            except psycopg.errors.DeadlockDetected:
+                connection.rollback()
+                deadlocks += 1
+                continue
+            answers += len(group)
+            for me, next_lease in zip(group, next_leases, strict=True):
                 if next_lease is None:
                     del leases[me]  # nothing left for them
                 else:
                     leases[me] = next_lease
             latencies.append(time.perf_counter() - started)
-        out.put((answers, time.process_time() - cpu, time.perf_counter() - began, latencies))
+        return answers, time.process_time() - cpu, time.perf_counter() - began, latencies, deadlocks
 
 
 def _answer(
@@ -167,10 +192,14 @@ def run(
     results = [out.get() for _ in workers]
     for worker in workers:
         worker.join()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
     answers = sum(r[0] for r in results)
     latencies = sorted(t for r in results for t in r[3])
     return {
         "answers": answers,
+        "deadlocks": sum(r[4] for r in results),
         "answers_per_s": answers / max(r[2] for r in results),
         "client_cpu_ms": sum(r[1] for r in results) / answers * 1000,
         "commit_p50_ms": statistics.median(latencies) * 1000,
@@ -186,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print("the writes of one answer, two round trips, psycopg only (no Essaim code):")
     print(f"{'procs':>5} {'answers/commit':>14} {'answers/s':>10} {'commit p50':>11} "
-          f"{'commit p99':>11} {'client cpu/answer':>18}  (ms)")  # fmt: skip
+          f"{'commit p99':>11} {'client cpu/answer':>18} {'deadlocks':>9}  (ms)")  # fmt: skip
     for per_commit in args.answers_per_commit:
         for processes in args.processes:
             url, drop = postgres_database()
@@ -196,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
                 drop()  # type: ignore[operator]
             print(f"{processes:>5} {per_commit:>14} {r['answers_per_s']:>10.0f} "
                   f"{r['commit_p50_ms']:>11.2f} {r['commit_p99_ms']:>11.2f} "
-                  f"{r['client_cpu_ms']:>18.2f}")  # fmt: skip
+                  f"{r['client_cpu_ms']:>18.2f} {r['deadlocks']:>9}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -150,6 +150,9 @@ def executemany(connection: Connection, statement: Any, rows: Sequence[dict[str,
     plan = compiled(statement, connection.dialect)
     cursor = _cursor(connection)
     try:
-        cursor.executemany(plan.sql, [plan.parameters(row) for row in rows])
+        if len(rows) == 1:  # psycopg's executemany sets up a pipeline: dearer for one row
+            cursor.execute(plan.sql, plan.parameters(rows[0]))
+        else:
+            cursor.executemany(plan.sql, [plan.parameters(row) for row in rows])
     finally:
         cursor.close()

@@ -25,7 +25,14 @@ from engine.db import Database
 from engine.models import ASSIGNMENT_TABLE, Answer, Assignment, Project, Task, WorkerSkill, utcnow
 from engine.services.assignments import offer_next
 from engine.services.common import task_type_of
-from engine.services.completion import COMPLETED_BATCHES, settle
+from engine.services.completion import (
+    COMPLETED_BATCHES,
+    CountedAnswer,
+    earlier_answers,
+    earlier_answers_column,
+    settle,
+    skill_of,
+)
 from engine.services.dto import GoldFeedback, SubmitResult
 from engine.services.rows import (
     PROJECT_COLUMNS,
@@ -88,6 +95,7 @@ Chain = tuple[ProjectRow, WorkerRow | None, tuple[int, int, int] | None]
 
 _TASK_END = 4 + len(TASK_COLUMNS)
 _PROJECT_END = _TASK_END + len(PROJECT_COLUMNS)
+_WORKER_END = _PROJECT_END + len(WORKER_COLUMNS)
 
 
 def _submit(
@@ -100,7 +108,9 @@ def _submit(
 ) -> tuple[SubmitResult, Chain | None]:
     """The answer itself; also returns the project and worker row, to chain the next task."""
     connection = session.connection()
-    row = driver.first(connection, _assignment_statement(), {"assignment_id": assignment_id})
+    postgresql = connection.dialect.name == "postgresql"
+    statement = _assignment_statement(postgresql)
+    row = driver.first(connection, statement, {"assignment_id": assignment_id})
     if row is None:
         return SubmitResult(status="unknown"), None
     owner, status, leased_at, expires_at = row[:4]
@@ -108,7 +118,8 @@ def _submit(
         return SubmitResult(status="not_yours"), None
     task = TaskRow(*row[4:_TASK_END])
     project = ProjectRow(*row[_TASK_END:_PROJECT_END])
-    worker = worker_row_of(row[_PROJECT_END:])
+    worker = worker_row_of(row[_PROJECT_END:_WORKER_END])
+    earlier = row[_WORKER_END] if postgresql else None  # see `earlier_answers_column`
     # Where to look for the next task: after this one, unless it came out of the queue's
     # order (a control task, or one given priority).
     in_order = task.priority == 0 and not task.is_gold
@@ -158,7 +169,16 @@ def _submit(
     if task.is_gold:
         feedback = _grade_gold(session, task, task_type.gold_key(task.gold_answer), key, worker)
     else:
-        settle(session, task, project, task_type, now)
+        answers = None
+        if earlier is not None:  # this answer may decide the task: the stopping rule's input
+            mine = CountedAnswer(
+                contributor_id,
+                key,
+                value,
+                skill_of(worker.ds_skill, worker.gold_correct, worker.gold_seen),
+            )
+            answers = [*earlier_answers(earlier), mine]  # fmt: skip
+        settle(session, task, project, task_type, now, answers=answers)
         write_task(session, task)
     if after_answer(session, project, worker, seconds, now, graded_gold=task.is_gold):
         chain = (project, replace(worker, suspended=True), after)  # suspended just now
@@ -170,11 +190,17 @@ def _submit(
 
 
 @cache
-def _assignment_statement() -> Any:
-    """The assignment, its task (both locked), project and worker row; built once."""
+def _assignment_statement(postgresql: bool) -> Any:
+    """The assignment, its task (both locked), project and worker row; built once.
+
+    On PostgreSQL also the task's counted answers when this answer may decide it.
+    """
+    earlier = ([earlier_answers_column(Task.id, Project.id, Task.n_answers, Project.overlap_min)]
+               if postgresql else [])  # fmt: skip
     return (
         select(Assignment.contributor_id, Assignment.status, Assignment.leased_at,
-               Assignment.expires_at, *TASK_COLUMNS, *PROJECT_COLUMNS, *WORKER_COLUMNS)
+               Assignment.expires_at, *TASK_COLUMNS, *PROJECT_COLUMNS, *WORKER_COLUMNS,
+               *earlier)
         .join(Task, Task.id == Assignment.task_id)
         .join(Project, Project.id == Assignment.project_id)
         .outerjoin(WorkerSkill, and_(WorkerSkill.contributor_id == Assignment.contributor_id,

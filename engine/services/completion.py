@@ -14,15 +14,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, literal_column, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, case, func, insert, literal_column, null, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session, aliased
 
 from engine import driver, ledger
-from engine.models import Answer, Assignment, Batch, Project, Task, WorkerSkill
+from engine.models import TASK_TABLE, Answer, Assignment, Batch, Project, Task, WorkerSkill
 from engine.services.common import log_event
 from engine.services.outbox import notify
 from engine.services.rows import ProjectRow, TaskRow
-from engine.services.storing import store_result
+from engine.services.storing import batch_pending_statement, store_result
 from quality.agreement import pair_agreement
 from quality.skill import combine_skills
 from quality.stopping import decide
@@ -43,6 +44,42 @@ class CountedAnswer:
     key: str
     value: Any
     skill: float
+
+
+def earlier_answers_column(task_id: Any, project_id: Any, n_answers: Any, overlap_min: Any) -> Any:
+    """PostgreSQL: a task's counted answers as one JSON column of the submit's locking read.
+
+    The stopping rule reads them when this answer may decide the task; reading them in the
+    same query saves a statement on every such answer. Elsewhere the column is NULL and
+    `settle` reads them itself (`counted_answers`). Rows are in `earlier_answers` order.
+
+    The answers are read with the query's snapshot, taken before the task's lock was
+    granted, while the task row itself is the latest version. Whatever changes a task's
+    counted answers also updates the task row in the same transaction, so where the locked
+    row is not the version the snapshot sees (its ``xmin`` differs), they may be stale: NULL.
+    """
+    skill = aliased(WorkerSkill)
+    row = func.json_build_array(Answer.contributor_id, Answer.key, Answer.value,
+                                skill.ds_skill, skill.gold_correct, skill.gold_seen)  # fmt: skip
+    answers = (
+        select(func.coalesce(func.json_agg(aggregate_order_by(row, Answer.id)),
+                             literal_column("'[]'::json")))
+        .select_from(Answer)
+        .outerjoin(skill, and_(skill.contributor_id == Answer.contributor_id,
+                               skill.project_id == project_id))
+        .where(Answer.task_id == task_id, Answer.counted.is_(True))
+        .scalar_subquery()
+    )  # fmt: skip
+    snapshot = TASK_TABLE.alias("task_in_snapshot")
+    seen: Any = select(literal_column("task_in_snapshot.xmin")).where(snapshot.c.id == task_id)
+    current = literal_column(f"{TASK_TABLE.name}.xmin") == seen.scalar_subquery()
+    return case((and_(n_answers + 1 >= overlap_min, current), answers), else_=null())
+
+
+def earlier_answers(rows: list[list[Any]]) -> list[CountedAnswer]:
+    """`CountedAnswer` from the rows of `earlier_answers_column`."""
+    return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5]))
+            for row in rows]  # fmt: skip
 
 
 def counted_answers(session: Session, task_id: int, project_id: int) -> list[CountedAnswer]:
@@ -83,12 +120,19 @@ AnyProject = Project | ProjectRow
 
 
 def settle(
-    session: Session, task: AnyTask, project: AnyProject, task_type: TaskType, now: datetime
+    session: Session,
+    task: AnyTask,
+    project: AnyProject,
+    task_type: TaskType,
+    now: datetime,
+    *,
+    answers: list[CountedAnswer] | None = None,
 ) -> str:
     """Apply the stopping rule to ``task`` (locked by the caller); returns its new status.
 
     ``task.n_answers`` is the number of answers that count. Below the minimum overlap (or the
     candidates a text task waits for) nothing can be decided yet, so the answers are not read.
+    ``answers``: the counted answers, when the caller already has them.
     """
     if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
         wanted = _candidates_wanted(project)
@@ -98,7 +142,8 @@ def settle(
     elif 0 < task.n_answers < project.overlap_min <= project.overlap_max:
         task.target = max(task.target, task.n_answers + 1)  # `decide` says "more"
         return task.status
-    answers = counted_answers(session, task.id, project.id)
+    if answers is None:
+        answers = counted_answers(session, task.id, project.id)
     if task_type.answer_kind == "text" and task.stage != STAGE_VOTE:
         return _settle_candidates(session, task, project, task_type, answers, now)
     return _settle_labels(session, task, project, task_type, answers, now)
@@ -268,10 +313,10 @@ def complete_task(
               "decided_by": decided_by, "decided_at": now}  # fmt: skip
     task.status = status
     task.completed_at = now
-    store_result(session, task, result)  # before the batch looks at its tasks' statuses
+    others_pending = store_result(session, task, result)  # before the batch is looked at
     if key is not None:
         _credit(session, task, project, key, answers)
-    _close_batch_if_done(session, task, now)
+    _close_batch_if_done(session, task, now, others_pending)
 
 
 def _credit(
@@ -296,11 +341,15 @@ def _credit(
                       points=project.points if agreed else 0)  # fmt: skip
 
 
-def _close_batch_if_done(session: Session, task: AnyTask, now: datetime) -> None:
+def _close_batch_if_done(
+    session: Session, task: AnyTask, now: datetime, others_pending: bool | None
+) -> None:
+    """``others_pending``: what storing the result found, if it looked (else look now)."""
     batch_id = task.batch_id
-    probe = driver.first(session.connection(), _batch_pending(), {"b_batch": batch_id})
-    pending = probe is not None and probe[0]
-    if not pending:
+    if others_pending is None:
+        probe = driver.first(session.connection(), batch_pending_statement(), {"b_batch": batch_id})
+        others_pending = probe is not None and bool(probe[0])
+    if not others_pending:
         updated = session.execute(
             update(Batch).where(Batch.id == batch_id, Batch.status == "open")
             .values(status="complete", completed_at=now)
@@ -313,16 +362,6 @@ def _close_batch_if_done(session: Session, task: AnyTask, now: datetime) -> None
             notify(session, uploader, "batch.complete", batch_id=batch_id, project_slug=slug,
                    filename=filename, n_items=n_items)  # fmt: skip
             session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
-
-
-@cache
-def _batch_pending() -> Any:
-    """Is a task of the batch still undecided? One probe of ``ix_task_batch_status``."""
-    undecided: list[Any] = [literal_column(f"'{name}'") for name in ("open", "voting", "review")]
-    return select(
-        exists().where(Task.batch_id == bindparam("b_batch"), Task.status.in_(undecided),
-                       Task.is_gold.is_(False))
-    )  # fmt: skip
 
 
 def _agreement(answers: list[CountedAnswer]) -> float | None:

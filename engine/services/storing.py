@@ -12,7 +12,16 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engine import driver
@@ -75,23 +84,42 @@ def lease_task(
     return int(assignment_id)
 
 
-def store_result(session: Session, task: Any, result: dict[str, Any]) -> None:
+def store_result(session: Session, task: Any, result: dict[str, Any]) -> bool | None:
     """Insert a task's result and store the task's new state (status, completion time).
 
-    For a `TaskRow`, PostgreSQL does both in one statement; an ORM `Task` stores itself.
+    For a `TaskRow`, PostgreSQL does both in one statement, which also says whether another
+    task of the batch is still undecided (returned); None where the caller has to look.
+    An ORM `Task` stores itself.
     """
     connection = session.connection()
     if not isinstance(task, TaskRow):
         connection.execute(insert(RESULT_TABLE).values(**result))
-        return
+        return None
     parameters = {f"r_{name}": value for name, value in result.items()}
-    parameters.update(task_parameters(task))
+    parameters.update(task_parameters(task), b_batch=task.batch_id)
+    others_pending = None
     if connection.dialect.name == "postgresql":
-        driver.execute(connection, _result_and_task(), parameters)
+        row = driver.first(connection, _result_and_task(), parameters)
+        others_pending = bool(row and row[0])
     else:
         driver.execute(connection, _insert_result(), parameters)
         driver.execute(connection, task_update_statement(), parameters)
     task.mark_stored()
+    return others_pending
+
+
+@cache
+def batch_pending_statement(*, except_task: bool = False) -> Any:
+    """Is a task of batch ``:b_batch`` still undecided? One probe of ``ix_task_batch_status``.
+
+    ``except_task``: leave out task ``:t_id`` (a statement that decides it sees it as it was).
+    """
+    undecided: list[Any] = [literal_column(f"'{name}'") for name in ("open", "voting", "review")]
+    conditions = [TASK_TABLE.c.batch_id == bindparam("b_batch"),
+                  TASK_TABLE.c.status.in_(undecided), TASK_TABLE.c.is_gold.is_(False)]  # fmt: skip
+    if except_task:
+        conditions.append(TASK_TABLE.c.id != bindparam("t_id"))
+    return select(exists().where(*conditions))
 
 
 RESULT_FIELDS = ("task_id", "value", "key", "confidence", "agreement", "method", "n_answers",
@@ -107,7 +135,12 @@ def _insert_result() -> Any:
 
 @cache
 def _result_and_task() -> Any:
-    return task_update_statement().add_cte(_insert_result().cte("result_stored"))
+    """Result, task state and the batch probe in one statement (PostgreSQL)."""
+    return (
+        batch_pending_statement(except_task=True)
+        .add_cte(_insert_result().cte("result_stored"))
+        .add_cte(task_update_statement().cte("task_stored"))
+    )
 
 
 def _one(connection: Connection, statement: Any, parameters: dict[str, Any]) -> int:
