@@ -65,11 +65,13 @@ def export_job(slug: str, path: str, fmt: str = "csv", raw: bool = False) -> dic
     return {"path": path, "rows": rows, "format": fmt, "raw": raw}
 
 
-def release_leases_job() -> int:
-    """Periodic sweep of expired leases (also done on demand when a project looks empty)."""
-    from engine.services.assignments import release_expired_leases
+def sweep_job() -> dict[str, Any]:
+    """Periodic: free expired leases, close batches whose last tasks were decided together."""
+    from dataclasses import asdict
 
-    return release_expired_leases(current_database())
+    from engine.services.sweeping import sweep
+
+    return asdict(sweep(current_database()))
 
 
 def refit_skills_job(slug: str) -> dict[str, Any]:

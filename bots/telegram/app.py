@@ -160,9 +160,9 @@ async def set_commands(application: Application) -> None:
 
 
 async def sweep(application: Application) -> None:
-    """Enqueue the release of expired leases (inline without Redis, else for a worker)."""
+    """Enqueue the periodic sweep (inline without Redis, else for a worker)."""
     essaim: Essaim = application.bot_data["essaim"]
-    await asyncio.to_thread(essaim.queue.enqueue, jobs.release_leases_job)
+    await asyncio.to_thread(essaim.queue.enqueue, jobs.sweep_job)
 
 
 async def drain_notices(application: Application) -> None:

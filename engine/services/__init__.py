@@ -28,6 +28,7 @@ from engine.services.reporting import (
     project_status,
 )
 from engine.services.review import resolve_review, review_item, review_queue
+from engine.services.sweeping import sweep
 
 __all__ = [
     "batch_report",
@@ -61,6 +62,7 @@ __all__ = [
     "set_project_status",
     "skip_task",
     "submit_answer",
+    "sweep",
     "take_notices",
     "upload_batch",
 ]

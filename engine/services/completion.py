@@ -14,7 +14,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal_column, null, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
@@ -23,7 +34,7 @@ from engine.models import TASK_TABLE, Answer, Assignment, Batch, Project, Task, 
 from engine.services.common import log_event
 from engine.services.outbox import notify
 from engine.services.rows import ProjectRow, TaskRow
-from engine.services.storing import batch_pending_statement, store_result
+from engine.services.storing import UNDECIDED, batch_pending_statement, store_result
 from quality.agreement import pair_agreement
 from quality.skill import combine_skills
 from quality.stopping import decide
@@ -345,23 +356,46 @@ def _close_batch_if_done(
     session: Session, task: AnyTask, now: datetime, others_pending: bool | None
 ) -> None:
     """``others_pending``: what storing the result found, if it looked (else look now)."""
-    batch_id = task.batch_id
     if others_pending is None:
-        probe = driver.first(session.connection(), batch_pending_statement(), {"b_batch": batch_id})
+        probe = driver.first(
+            session.connection(), batch_pending_statement(), {"b_batch": task.batch_id}
+        )
         others_pending = probe is not None and bool(probe[0])
     if not others_pending:
-        updated = session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.status == "open")
-            .values(status="complete", completed_at=now)
-            .returning(Batch.project_id, Batch.uploaded_by, Batch.filename, Batch.n_items)
-        ).first()  # fmt: skip
-        if updated is not None:
-            project_id, uploader, filename, n_items = updated
-            log_event(session, "batch.complete", project_id=project_id, batch=batch_id)
-            slug = session.execute(select(Project.slug).where(Project.id == project_id)).scalar()
-            notify(session, uploader, "batch.complete", batch_id=batch_id, project_slug=slug,
-                   filename=filename, n_items=n_items)  # fmt: skip
-            session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
+        close_batch(session, task.batch_id, now)
+
+
+def close_batch(session: Session, batch_id: int, now: datetime) -> bool:
+    """Mark an open batch complete and tell its uploader; False where it was not open."""
+    updated = session.execute(
+        update(Batch).where(Batch.id == batch_id, Batch.status == "open")
+        .values(status="complete", completed_at=now)
+        .returning(Batch.project_id, Batch.uploaded_by, Batch.filename, Batch.n_items)
+    ).first()  # fmt: skip
+    if updated is None:
+        return False
+    project_id, uploader, filename, n_items = updated
+    log_event(session, "batch.complete", project_id=project_id, batch=batch_id)
+    slug = session.execute(select(Project.slug).where(Project.id == project_id)).scalar()
+    notify(session, uploader, "batch.complete", batch_id=batch_id, project_slug=slug,
+           filename=filename, n_items=n_items)  # fmt: skip
+    session.info.setdefault(COMPLETED_BATCHES, []).append(batch_id)
+    return True
+
+
+def close_finished_batches(session: Session, now: datetime) -> list[int]:
+    """Close every open batch whose tasks are all decided; the ids of those closed.
+
+    A decision closes its batch when it sees no other task undecided. On PostgreSQL two
+    transactions deciding a batch's last two tasks at the same moment each still see the
+    other's task undecided (neither has committed), so neither closes it: this sweep does.
+    A batch of control tasks only has nothing to decide and stays open, as it would anyway.
+    """
+    of_batch = (Task.batch_id == Batch.id, Task.is_gold.is_(False))
+    undecided = exists().where(*of_batch, Task.status.in_(UNDECIDED))
+    finished = select(Batch.id).where(Batch.status == "open", exists().where(*of_batch), ~undecided)
+    ids = session.execute(finished.order_by(Batch.id)).scalars().all()
+    return [batch_id for batch_id in ids if close_batch(session, batch_id, now)]
 
 
 def _agreement(answers: list[CountedAnswer]) -> float | None:

@@ -167,3 +167,11 @@ class LeaderboardRow:
     display_name: str | None
     points: int
     answers: int
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one periodic sweep did."""
+
+    leases_released: int
+    batches_closed: tuple[int, ...]

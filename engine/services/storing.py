@@ -108,13 +108,17 @@ def store_result(session: Session, task: Any, result: dict[str, Any]) -> bool | 
     return others_pending
 
 
+UNDECIDED = ("open", "voting", "review")
+"""Task statuses of a task that has no result yet; a batch is done when none is left."""
+
+
 @cache
 def batch_pending_statement(*, except_task: bool = False) -> Any:
     """Is a task of batch ``:b_batch`` still undecided? One probe of ``ix_task_batch_status``.
 
     ``except_task``: leave out task ``:t_id`` (a statement that decides it sees it as it was).
     """
-    undecided: list[Any] = [literal_column(f"'{name}'") for name in ("open", "voting", "review")]
+    undecided: list[Any] = [literal_column(f"'{name}'") for name in UNDECIDED]
     conditions = [TASK_TABLE.c.batch_id == bindparam("b_batch"),
                   TASK_TABLE.c.status.in_(undecided), TASK_TABLE.c.is_gold.is_(False)]  # fmt: skip
     if except_task:

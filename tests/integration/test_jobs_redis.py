@@ -61,7 +61,7 @@ def test_bad_upload_job_returns_the_failed_report(rq_essaim, redis_conn):
 def test_refit_and_release_jobs_on_rq(rq_essaim, redis_conn):
     make_project(rq_essaim)
     refit = rq_essaim.queue.enqueue(jobs.refit_skills_job, "animals")
-    sweep = rq_essaim.queue.enqueue(jobs.release_leases_job)
+    sweep = rq_essaim.queue.enqueue(jobs.sweep_job)
     _work(rq_essaim, redis_conn)
     assert rq_essaim.queue.fetch(refit).result["fitted"] is False
-    assert rq_essaim.queue.fetch(sweep).result == 0
+    assert rq_essaim.queue.fetch(sweep).result == {"leases_released": 0, "batches_closed": ()}

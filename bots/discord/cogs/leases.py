@@ -38,9 +38,9 @@ class Leases(commands.Cog):
 
     @tasks.loop(seconds=SWEEP_SECONDS)
     async def sweep(self) -> None:
-        """Enqueue the release of expired leases (inline without Redis, else for a worker)."""
+        """Enqueue the periodic sweep (inline without Redis, else for a worker)."""
         try:
-            await asyncio.to_thread(self.bot.essaim.queue.enqueue, jobs.release_leases_job)
+            await asyncio.to_thread(self.bot.essaim.queue.enqueue, jobs.sweep_job)
         except Exception:
             log.exception("releasing expired leases failed")
 
