@@ -119,6 +119,7 @@ def run(
     url: str, label: str, contributors: int, seconds: float, n_tasks: int, chained: bool
 ) -> dict:
     slug = prepare(url, n_tasks)
+    wal = _wal_records(url)
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start = ctx.Barrier(contributors)
@@ -131,6 +132,7 @@ def run(
     for proc in procs:
         proc.join()
     answers = sum(r[0] for r in results)
+    wal = _wal_records(url) - wal
     nexts = sorted(t for r in results for t in r[1])
     submits = sorted(t for r in results for t in r[2])
     return {"backend": label, "mode": "chained" if chained else "separate",
@@ -139,7 +141,23 @@ def run(
             "next_p50": _pct(nexts, 50), "next_p99": _pct(nexts, 99),
             "submit_p50": _pct(submits, 50), "submit_p99": _pct(submits, 99),
             "client_cpu": sum(r[5][0] for r in results) / max(answers, 1) * 1000,
-            "server_cpu": sum(r[5][1] for r in results) / max(answers, 1) * 1000}  # fmt: skip
+            "server_cpu": sum(r[5][1] for r in results) / max(answers, 1) * 1000,
+            "wal_records": wal / max(answers, 1)}  # fmt: skip
+
+
+def _wal_records(url: str) -> float:
+    """WAL records written so far by the whole PostgreSQL server (NaN on SQLite).
+
+    Unlike time, this does not drift with the machine: a change that writes less shows here.
+    The server is the benchmark's alone, or other clients' writes count too.
+    """
+    if url.startswith("sqlite"):
+        return float("nan")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        records = connection.execute(text("SELECT wal_records FROM pg_stat_wal")).scalar_one()
+    engine.dispose()
+    return float(records)
 
 
 def _pct(values: list[float], q: int) -> float:
@@ -190,9 +208,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print("chained:  submit_answer returns the next task (what the bots do), one per answer")
     print("cpu/answer: CPU time per answer of the contributor processes and of their")
     print("            PostgreSQL server processes (SQLite runs inside the contributor's)")
+    print("wal/answer: WAL records PostgreSQL wrote per answer")
     print(f"{'backend':<11} {'mode':<9} {'procs':>5} {'answers':>8} {'answers/s':>10} "
           f"{'next p50':>9} {'next p99':>9} {'submit p50':>11} {'submit p99':>11}"
-          f" {'cpu/answer':>14}  (ms)")  # fmt: skip
+          f" {'cpu/answer':>14} {'wal/answer':>10}  (ms)")  # fmt: skip
     for r in rows:
         # Chained: only the very first next_task is a call of its own; not worth a figure.
         nexts = (f"{'-':>9} {'-':>9}" if r["mode"] == "chained"
@@ -200,8 +219,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"{r['backend']:<11} {r['mode']:<9} {r['contributors']:>5} {r['answers']:>8} "
               f"{r['answers_per_s']:>10.0f} {nexts} "
               f"{r['submit_p50']:>11.2f} {r['submit_p99']:>11.2f} "
-              f"{_cpu(r):>14}")  # fmt: skip
+              f"{_cpu(r):>14} {_wal(r):>10}")  # fmt: skip
     return rows
+
+
+def _wal(row: dict) -> str:
+    return "-" if row["backend"] == "sqlite" else f"{row['wal_records']:.1f}"
 
 
 def _cpu(row: dict) -> str:

@@ -228,8 +228,8 @@ class Answer(Base):
         ForeignKey("assignment.id", ondelete="CASCADE"), unique=True
     )
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
-    contributor_id: Mapped[int] = mapped_column(
-        ForeignKey("contributor.id", ondelete="CASCADE"), index=True
+    contributor_id: Mapped[int] = mapped_column(  # indexed by ix_answer_contributor
+        ForeignKey("contributor.id", ondelete="CASCADE")
     )
     value: Mapped[Any] = mapped_column(JSONType)
     key: Mapped[str] = mapped_column(Text)

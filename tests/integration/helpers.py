@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import random
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -151,3 +155,14 @@ def upload_csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()
+
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """A script of ``benchmarks/``, imported by name: its processes are spawned, and they
+    import it the same way."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    return importlib.import_module(name)

@@ -6,28 +6,17 @@ checks that it still runs on the current schema and leaves the counters the engi
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.integration.helpers import benchmark_module
+
 pytestmark = pytest.mark.integration
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
-
-def _module():
-    """Imported by name: its processes are spawned, and they import it the same way."""
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))
-    return importlib.import_module("answer_ceiling")
 
 
 def test_bare_answers_leave_consistent_counters(fresh_postgres_url: str) -> None:
-    figures = _module().run(fresh_postgres_url, processes=2, per_commit=3, seconds=0.5,
-                            tasks=300)  # fmt: skip
+    ceiling = benchmark_module("answer_ceiling")
+    figures = ceiling.run(fresh_postgres_url, processes=2, per_commit=3, seconds=0.5, tasks=300)
     assert figures["answers"] > 0
     engine = create_engine(fresh_postgres_url)
     with engine.connect() as connection:
