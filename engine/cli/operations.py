@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(role_app, name="role")
     app.command("status")(status)
     app.command("worker")(worker)
+    app.command("sweep")(sweep)
 
 
 @db_app.command("upgrade")
@@ -95,6 +96,22 @@ def role_grant(
     """Grant a role to a platform identity (created if never seen)."""
     info = services.grant_role(state.essaim().db, identity, role, project=project)
     console.print(f"{identity}: roles {', '.join(info.roles)}", highlight=False)
+
+
+@handles_errors
+def sweep(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Free expired leases and close finished batches.
+
+    The running bots do it every minute; where none runs, call it from cron.
+    """
+    report = services.sweep(state.essaim().db)
+    if as_json:
+        print_json({"leases_released": report.leases_released,
+                    "batches_closed": list(report.batches_closed)})  # fmt: skip
+        return
+    closed = ", ".join(str(batch) for batch in report.batches_closed) or "none"
+    console.print(f"leases released: {report.leases_released}  batches closed: {closed}",
+                  highlight=False)  # fmt: skip
 
 
 def worker(

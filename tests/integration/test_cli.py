@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from engine.cli import _load_plugins, app
@@ -59,6 +60,17 @@ def test_db_upgrade_and_project_list(cli, project):
     assert "newest revision" in cli("db", "upgrade").stdout
     listed = json.loads(cli("project", "list", "--json").stdout)
     assert [p["slug"] for p in listed] == ["animals"]
+
+
+def test_sweep_closes_a_batch_whose_tasks_were_all_decided(cli, project, tmp_path):
+    assert json.loads(cli("sweep", "--json").stdout) == {"leases_released": 0,
+                                                         "batches_closed": []}  # fmt: skip
+    engine = create_engine(f"sqlite:///{tmp_path}/cli.db")
+    with engine.begin() as connection:  # as two decisions at the same moment would leave it
+        connection.execute(text("UPDATE task SET status = 'complete' WHERE NOT is_gold"))
+    engine.dispose()
+    assert json.loads(cli("sweep", "--json").stdout)["batches_closed"] == [1]
+    assert "batches closed: none" in cli("sweep").stdout
 
 
 def test_bad_spec_names_the_field(cli, tmp_path):
