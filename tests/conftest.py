@@ -105,13 +105,23 @@ def db(request: pytest.FixtureRequest) -> Database:
     return request.getfixturevalue("sqlite_db" if request.param == "sqlite" else "pg_db")
 
 
-@pytest.fixture
-def essaim(db: Database) -> Essaim:
-    """The engine over ``db`` with inline jobs (no Redis)."""
+def _inline_engine(db: Database) -> Essaim:
     from engine.queue import JobQueue
 
     settings = load_settings(database_url=db.url, redis_url=None)
     return Essaim(settings, db, JobQueue(db))
+
+
+@pytest.fixture
+def essaim(db: Database) -> Essaim:
+    """The engine over ``db`` with inline jobs (no Redis)."""
+    return _inline_engine(db)
+
+
+@pytest.fixture
+def pg_essaim(pg_db: Database) -> Essaim:
+    """The engine over PostgreSQL only, inline jobs (what only PostgreSQL can show)."""
+    return _inline_engine(pg_db)
 
 
 @pytest.fixture

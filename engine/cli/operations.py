@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -106,8 +107,7 @@ def sweep(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     """
     report = services.sweep(state.essaim().db)
     if as_json:
-        print_json({"leases_released": report.leases_released,
-                    "batches_closed": list(report.batches_closed)})  # fmt: skip
+        print_json(asdict(report))
         return
     closed = ", ".join(str(batch) for batch in report.batches_closed) or "none"
     console.print(f"leases released: {report.leases_released}  batches closed: {closed}",

@@ -9,6 +9,7 @@ the distinct candidates, aggregated like labels (DESIGN.md, "Quality").
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -34,7 +35,7 @@ from engine.models import TASK_TABLE, Answer, Assignment, Batch, Project, Task, 
 from engine.services.common import log_event
 from engine.services.outbox import notify
 from engine.services.rows import ProjectRow, TaskRow
-from engine.services.storing import UNDECIDED, batch_pending_statement, store_result
+from engine.services.storing import batch_pending, store_result, undecided_in_batch
 from quality.agreement import pair_agreement
 from quality.skill import combine_skills
 from quality.stopping import decide
@@ -87,8 +88,8 @@ def earlier_answers_column(task_id: Any, project_id: Any, n_answers: Any, overla
     return case((and_(n_answers + 1 >= overlap_min, current), answers), else_=null())
 
 
-def earlier_answers(rows: list[list[Any]]) -> list[CountedAnswer]:
-    """`CountedAnswer` from the rows of `earlier_answers_column`."""
+def earlier_answers(rows: Sequence[Sequence[Any]]) -> list[CountedAnswer]:
+    """`CountedAnswer` from rows of `earlier_answers_column` or `_counted_statement`."""
     return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5]))
             for row in rows]  # fmt: skip
 
@@ -96,8 +97,7 @@ def earlier_answers(rows: list[list[Any]]) -> list[CountedAnswer]:
 def counted_answers(session: Session, task_id: int, project_id: int) -> list[CountedAnswer]:
     """The answers that count for a task, with the skill of whoever gave them."""
     parameters = {"task_id": task_id, "project_id": project_id}
-    rows = driver.rows(session.connection(), _counted_statement(), parameters)
-    return [CountedAnswer(row[0], row[1], row[2], skill_of(row[3], row[4], row[5])) for row in rows]
+    return earlier_answers(driver.rows(session.connection(), _counted_statement(), parameters))
 
 
 @cache
@@ -357,10 +357,7 @@ def _close_batch_if_done(
 ) -> None:
     """``others_pending``: what storing the result found, if it looked (else look now)."""
     if others_pending is None:
-        probe = driver.first(
-            session.connection(), batch_pending_statement(), {"b_batch": task.batch_id}
-        )
-        others_pending = probe is not None and bool(probe[0])
+        others_pending = batch_pending(session.connection(), task.batch_id)
     if not others_pending:
         close_batch(session, task.batch_id, now)
 
@@ -391,9 +388,9 @@ def close_finished_batches(session: Session, now: datetime) -> list[int]:
     other's task undecided (neither has committed), so neither closes it: this sweep does.
     A batch of control tasks only has nothing to decide and stays open, as it would anyway.
     """
-    of_batch = (Task.batch_id == Batch.id, Task.is_gold.is_(False))
-    undecided = exists().where(*of_batch, Task.status.in_(UNDECIDED))
-    finished = select(Batch.id).where(Batch.status == "open", exists().where(*of_batch), ~undecided)
+    undecided = exists().where(*undecided_in_batch(Batch.id))
+    has_work = exists().where(Task.batch_id == Batch.id, Task.is_gold.is_(False))
+    finished = select(Batch.id).where(Batch.status == "open", has_work, ~undecided)
     ids = session.execute(finished.order_by(Batch.id)).scalars().all()
     return [batch_id for batch_id in ids if close_batch(session, batch_id, now)]
 

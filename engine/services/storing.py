@@ -59,7 +59,7 @@ def store_answer(
         driver.execute(connection, _mark_answered(), parameters)
         driver.execute(connection, _store_counters(), parameters)
     task.mark_stored()
-    return int(answer_id)
+    return answer_id
 
 
 def lease_task(
@@ -81,7 +81,7 @@ def lease_task(
     assignment_id = _one(connection, _insert_lease(), parameters)
     if not is_gold:
         driver.execute(connection, _count_lease(), parameters)
-    return int(assignment_id)
+    return assignment_id
 
 
 def store_result(session: Session, task: Any, result: dict[str, Any]) -> bool | None:
@@ -112,15 +112,28 @@ UNDECIDED = ("open", "voting", "review")
 """Task statuses of a task that has no result yet; a batch is done when none is left."""
 
 
+def undecided_in_batch(batch_id: Any) -> list[Any]:
+    """Conditions on ``task``: of batch ``batch_id`` (a parameter or a correlated column),
+    not a control task, no result yet. The statuses are constants in the SQL, so PostgreSQL
+    keeps one plan for the probe, an index range of ``ix_task_batch_status``."""
+    undecided: list[Any] = [literal_column(f"'{name}'") for name in UNDECIDED]
+    return [TASK_TABLE.c.batch_id == batch_id, TASK_TABLE.c.status.in_(undecided),
+            TASK_TABLE.c.is_gold.is_(False)]  # fmt: skip
+
+
+def batch_pending(connection: Connection, batch_id: int) -> bool:
+    """Is a task of the batch still undecided?"""
+    row = driver.first(connection, batch_pending_statement(), {"b_batch": batch_id})
+    return bool(row and row[0])
+
+
 @cache
 def batch_pending_statement(*, except_task: bool = False) -> Any:
     """Is a task of batch ``:b_batch`` still undecided? One probe of ``ix_task_batch_status``.
 
     ``except_task``: leave out task ``:t_id`` (a statement that decides it sees it as it was).
     """
-    undecided: list[Any] = [literal_column(f"'{name}'") for name in UNDECIDED]
-    conditions = [TASK_TABLE.c.batch_id == bindparam("b_batch"),
-                  TASK_TABLE.c.status.in_(undecided), TASK_TABLE.c.is_gold.is_(False)]  # fmt: skip
+    conditions = undecided_in_batch(bindparam("b_batch"))
     if except_task:
         conditions.append(TASK_TABLE.c.id != bindparam("t_id"))
     return select(exists().where(*conditions))

@@ -88,16 +88,11 @@ def test_the_job_runs_the_sweep_inline(essaim, monkeypatch):
     assert jobs.sweep_job() == {"leases_released": 0, "batches_closed": (batch_id,)}
 
 
-def test_last_two_tasks_decided_together_leave_the_batch_to_the_sweep(pg_db, monkeypatch):
+def test_last_two_tasks_decided_together_leave_the_batch_to_the_sweep(pg_essaim, monkeypatch):
     """Two transactions decide a batch's last two tasks, each before the other commits: each
     sees the other task undecided, so neither closes the batch (asserted, so this test keeps
     exercising the race); the sweep then closes it, with exactly one notice."""
-    from engine.app import Essaim
-    from engine.config import load_settings
-    from engine.queue import JobQueue
-
-    essaim = Essaim(load_settings(database_url=pg_db.url, redis_url=None), pg_db,
-                    JobQueue(pg_db))  # fmt: skip
+    essaim = pg_essaim
     make_project(essaim, overlap={"min": 1, "max": 1})
     batch_id = _upload(essaim, "id,text\na,one\nb,two\n", _requester(essaim))
     services.take_notices(essaim.db, "telegram")
@@ -117,7 +112,7 @@ def test_last_two_tasks_decided_together_leave_the_batch_to_the_sweep(pg_db, mon
     errors: list[BaseException] = []
 
     def answer(me: int, assignment_id: int) -> None:
-        db = Database(pg_db.url, pool_size=1)
+        db = Database(essaim.db.url, pool_size=1)
         try:
             result = services.submit_answer(db, me, assignment_id, "cat", chain_next=False)
             statuses.append(result.status)

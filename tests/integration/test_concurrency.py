@@ -26,13 +26,8 @@ THREADS = 8
 
 
 @pytest.fixture
-def crowd_project(pg_db, request):
-    from engine.app import Essaim
-    from engine.config import load_settings
-    from engine.queue import JobQueue
-
-    essaim = Essaim(load_settings(database_url=pg_db.url, redis_url=None), pg_db,
-                    JobQueue(pg_db))  # fmt: skip
+def crowd_project(pg_essaim, request):
+    essaim = pg_essaim
     project = make_project(essaim, overlap={"min": 3, "max": 3}, confidence=0.5)
     add_rows(essaim, project.slug, [{"id": f"i{i}", "text": f"item {i}"} for i in range(60)])
     people = [person(essaim, f"worker{i}") for i in range(THREADS)]
