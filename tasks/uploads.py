@@ -6,7 +6,6 @@ encodings) so the reader is forgiving about the format and precise about what is
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -16,6 +15,7 @@ from pathlib import PurePath
 from typing import Any
 
 from tasks.base import TaskError
+from tasks.encodings import detect_encoding, normalise_encoding
 
 MIB = 1024 * 1024
 DEFAULT_MAX_BYTES = 50 * MIB
@@ -88,32 +88,31 @@ def read_records(
 
 
 def decode(data: bytes, filename: str, *, encoding: str | None = None) -> str:
-    """Decode strictly: UTF-8 (BOM allowed) unless told otherwise, never guessing silently."""
+    """The text of ``data``; see :func:`decode_text`."""
+    return decode_text(data, filename, encoding=encoding)[0]
+
+
+def decode_text(data: bytes, filename: str, *, encoding: str | None = None) -> tuple[str, str]:
+    """Decode strictly and say with what: ``(text, encoding)``.
+
+    Without ``encoding`` it is detected (`tasks.encodings.detect_encoding`: BOM, UTF-8, then
+    a plausible legacy encoding such as cp1252); a BOM is never part of the text.
+    """
     if encoding is None:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            name = "utf-16"
-        else:
-            name = "utf-8-sig"
+        name = detect_encoding(data)
     else:
-        try:
-            name = codecs.lookup(encoding).name
-        except LookupError:
-            raise UploadError(f"unknown encoding {encoding!r}", filename=filename) from None
-        if name == "utf-8":
-            name = "utf-8-sig"
+        found = normalise_encoding(encoding)
+        if found is None:
+            raise UploadError(f"{encoding!r} is not a text encoding", filename=filename)
+        name = found
     try:
-        return data.decode(name)
+        return data.decode(name), name
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         bad = data[error.start : error.start + 1].hex()
-        hint = (
-            "save the file as UTF-8 or pass --encoding (for example --encoding cp1252 or "
-            "--encoding latin-1)"
-            if encoding is None
-            else "check the --encoding value"
-        )
+        hint = "save the file as UTF-8" if encoding is None else "check the --encoding value"
         raise UploadError(
-            f"not valid {encoding or 'UTF-8'} text (byte 0x{bad} at offset {error.start}); {hint}",
+            f"not valid {name} text (byte 0x{bad} at offset {error.start}); {hint}",
             filename=filename,
             line=line,
         ) from None
@@ -130,7 +129,7 @@ def _limit(records: Iterator[Record], filename: str, max_rows: int) -> Iterator[
         yield record
 
 
-def _sniff_delimiter(text: str, tab_default: bool) -> str:
+def sniff_delimiter(text: str, tab_default: bool = False) -> str:
     """Pick the delimiter with csv.Sniffer, checked against the header line."""
     lines = text.splitlines()[:_SNIFF_LINES]
     header = next((line for line in lines if line.strip()), "")
@@ -150,7 +149,7 @@ def _sniff_delimiter(text: str, tab_default: bool) -> str:
 
 
 def _read_csv(text: str, filename: str, *, tab_default: bool) -> Iterator[Record]:
-    delimiter = _sniff_delimiter(text, tab_default)
+    delimiter = sniff_delimiter(text, tab_default)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     previous_end = 0  # physical line where the previous row ended

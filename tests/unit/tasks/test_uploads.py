@@ -46,14 +46,24 @@ def test_csv_crlf_line_numbers():
     assert [r.line for r in result] == [2, 4]
 
 
-def test_bad_encoding_names_file_and_line_and_suggests_encoding():
+def test_legacy_encoding_is_detected():
+    data = b"id,text\n1,ok\n2,caf\xe9 \x80\n"
+    assert [r.fields["text"] for r in records(data, "latin.csv")] == ["ok", "café €"]
+
+
+def test_forced_encoding_that_does_not_fit_names_file_and_line():
     data = b"id,text\n1,ok\n2,caf\xe9\n"
     with pytest.raises(UploadError) as error:
-        records(data, "latin.csv")
+        records(data, "latin.csv", encoding="utf-8")
     assert error.value.filename == "latin.csv"
     assert error.value.line == 3
     assert str(error.value).startswith("latin.csv:3: ")
     assert "--encoding" in str(error.value)
+
+
+def test_an_encoding_that_is_not_a_text_encoding_is_refused():
+    with pytest.raises(UploadError, match="not a text encoding"):
+        records(b"id,text\n1,a\n", "x.csv", encoding="base64")
 
 
 def test_explicit_encoding_decodes():
