@@ -72,7 +72,7 @@ def test_explicit_encoding_decodes():
 
 
 def test_unknown_encoding():
-    with pytest.raises(UploadError, match="unknown encoding"):
+    with pytest.raises(UploadError, match="is not a text encoding"):
         records(b"id,text\n", "x.csv", encoding="no-such-codec")
 
 
