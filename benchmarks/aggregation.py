@@ -2,6 +2,12 @@
 
 Run:  .venv/bin/python benchmarks/aggregation.py [--answers N] [--no-crowdkit] [--shuffle]
                                                  [--repeat N]
+      .venv/bin/python benchmarks/aggregation.py --whole-process [--answers N] [--classes K]
+
+--whole-process times what a user runs, each as its own process: `essaim aggregate FILE -o OUT`
+against a crowd-kit script (pandas.read_csv with string columns, DawidSkene with the same
+n_iter and tol, labels written as CSV), on one generated CSV (ids with leading zeros, so
+exactness shows), and compares the two outputs label by label.
 
 Synthetic data: tasks × overlap 5, workers with accuracies drawn from Beta(6, 2) (mean 0.75)
 plus 10% spammers at chance level; a wrong answer is a uniformly random other label. Each
@@ -22,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -210,6 +218,65 @@ def _frame(task: np.ndarray, worker: np.ndarray, label: np.ndarray) -> Any:
     return pd.DataFrame({"task": task, "worker": worker, "label": label})
 
 
+CROWDKIT_SCRIPT = """
+import sys
+import pandas as pd
+from crowdkit.aggregation import DawidSkene
+frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+labels = DawidSkene(n_iter=int(sys.argv[3]), tol=float(sys.argv[4])).fit_predict(frame)
+labels.rename("label").to_csv(sys.argv[2], index_label="task")
+"""
+
+
+def write_answers_csv(path: Path, n_answers: int, n_classes: int) -> None:
+    """The synthetic answers as a CSV of exact strings: tasks 0000000.., workers w0.."""
+    task, worker, label, _ = synthetic(n_answers, n_classes)
+    rows = "".join(
+        f"{t:07d},w{w},{lab}\n"
+        for t, w, lab in zip(task.tolist(), worker.tolist(), label.tolist(), strict=True)
+    )
+    path.write_text("task,worker,label\n" + rows, encoding="utf-8")
+
+
+def _timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _labels(path: Path) -> dict[str, str]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["task"]: row["label"] for row in csv.DictReader(handle)}
+
+
+def whole_process(n_answers: int, n_classes: int, use_crowdkit: bool = True) -> list[str]:
+    """Time `essaim aggregate` and crowd-kit's whole process on the same generated file."""
+    essaim = Path(sys.executable).with_name("essaim")
+    with tempfile.TemporaryDirectory() as folder:
+        answers = Path(folder) / "answers.csv"
+        write_answers_csv(answers, n_answers, n_classes)
+        ours_out, theirs_out = Path(folder) / "essaim.csv", Path(folder) / "crowdkit.csv"
+        ours = _timed([str(essaim), "aggregate", str(answers), "-o", str(ours_out)])
+        lines = [f"answers={n_answers:,}  classes={n_classes}  n_iter={N_ITER} tol={TOL}  "
+                 f"file {answers.stat().st_size / 2**20:.1f} MiB",
+                 f"essaim aggregate (whole process)   {ours:8.2f} s"]  # fmt: skip
+        if not use_crowdkit or _crowdkit() is None:
+            return [*lines, "crowd-kit not run"]
+        theirs = _timed([sys.executable, "-c", CROWDKIT_SCRIPT, str(answers), str(theirs_out),
+                         str(N_ITER), str(TOL)])  # fmt: skip
+        mine, other = _labels(ours_out), _labels(theirs_out)
+        same = sum(mine[task] == label for task, label in other.items())
+        lines += [
+            f"crowd-kit whole process            {theirs:8.2f} s",
+            f"ratio                              {theirs / ours:8.1f}x faster",
+            f"same tasks: {set(mine) == set(other)}  identical labels: {same:,} of "
+            f"{len(other):,} ({same / max(len(other), 1):.4%})",
+        ]
+        return lines
+
+
 def main(argv: list[str] | None = None) -> list[str]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=1_000_000, help="answers per run")
@@ -221,7 +288,16 @@ def main(argv: list[str] | None = None) -> list[str]:
     parser.add_argument(
         "--repeat", type=int, default=1, help="time every method N times, keep the best"
     )
+    parser.add_argument(
+        "--whole-process", action="store_true",
+        help="time `essaim aggregate` and crowd-kit as whole processes on one CSV",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.whole_process:
+        lines = whole_process(args.answers, args.classes[0], use_crowdkit=not args.no_crowdkit)
+        for line in lines:
+            print(line, flush=True)
+        return lines
     lines = bench(
         args.answers,
         args.classes,

@@ -59,10 +59,35 @@ class Essaim:
         *,
         encoding: str | None = None,
         actor_id: int | None = None,
+        force: bool = False,
+        allow_repeated_ids: bool = False,
     ) -> JobHandle:
         """Store an upload and ingest it as a job (inline without Redis: done on return)."""
-        batch_id = services.upload_batch(self.db, slug, filename, data, encoding=encoding,
-                                         actor_id=actor_id)  # fmt: skip
+        return self.ingest(self.upload(slug, filename, data, encoding=encoding,
+                                       actor_id=actor_id, force=force,
+                                       allow_repeated_ids=allow_repeated_ids))  # fmt: skip
+
+    def upload(
+        self,
+        slug: str,
+        filename: str,
+        data: bytes,
+        *,
+        encoding: str | None = None,
+        actor_id: int | None = None,
+        force: bool = False,
+        allow_repeated_ids: bool = False,
+    ) -> int:
+        """`services.upload_batch` within the configured row and size limits: the batch id."""
+        settings = self.settings
+        return services.upload_batch(self.db, slug, filename, data, encoding=encoding,
+                                     actor_id=actor_id, force=force,
+                                     allow_repeated_ids=allow_repeated_ids,
+                                     max_rows=settings.max_upload_rows,
+                                     max_bytes=settings.max_upload_bytes)  # fmt: skip
+
+    def ingest(self, batch_id: int) -> JobHandle:
+        """Ingest a stored batch as a job (inline without Redis: done on return)."""
         return self.queue.enqueue(jobs.ingest_batch_job, batch_id)
 
     def close(self) -> None:

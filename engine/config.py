@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     discord_token: str | None = None
     default_language: str = "en"
     skill_refit_every: int = Field(default=200, ge=1)
+    max_upload_rows: int = Field(default=5_000_000, ge=1)
+    max_upload_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
 
     @field_validator("database_url")
     @classmethod

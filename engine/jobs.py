@@ -44,7 +44,11 @@ def current_database() -> Database:
 
 
 def ingest_batch_job(batch_id: int) -> dict[str, Any]:
-    """Ingest an uploaded batch; the report (or the error naming file and line) is returned."""
+    """Ingest an uploaded batch; the report (or the errors naming file and line) is returned.
+
+    Anything unexpected is raised again (the job fails) after the batch is marked
+    ``failed`` with it, so whoever waits for the batch stops waiting.
+    """
     from dataclasses import asdict
 
     from engine.errors import InvalidUpload
@@ -57,12 +61,14 @@ def ingest_batch_job(batch_id: int) -> dict[str, Any]:
         return asdict(batch_report(db, batch_id))
 
 
-def export_job(slug: str, path: str, fmt: str = "csv", raw: bool = False) -> dict[str, Any]:
+def export_job(
+    slug: str, path: str, fmt: str = "csv", raw: bool = False, formulas: str = "escape"
+) -> dict[str, Any]:
     """Write a project's export to ``path``; returns the number of rows written."""
     from engine.exporting import write_export
 
-    rows = write_export(current_database(), slug, path, fmt=fmt, raw=raw)
-    return {"path": path, "rows": rows, "format": fmt, "raw": raw}
+    rows = write_export(current_database(), slug, path, fmt=fmt, raw=raw, formulas=formulas)
+    return {"path": path, "rows": rows, "format": fmt, "raw": raw, "formulas": formulas}
 
 
 def sweep_job() -> dict[str, Any]:

@@ -1,20 +1,34 @@
-"""Schema migrations: `essaim db upgrade`, and the automatic upgrade of an embedded database."""
+"""Schema migrations: `essaim db upgrade`, and the automatic upgrade of an embedded database.
+
+Every process that opens an embedded database asks whether its schema is current. Alembic
+answers that by loading its script directory and migration environment (a third of a second
+of imports); the answer only needs the head revision, read once from the versions folder,
+and one row of ``alembic_version``. Alembic itself is imported only to upgrade.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.db import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
 
 
 def alembic_config(database: Database) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
@@ -23,15 +37,51 @@ def alembic_config(database: Database) -> Config:
 
 def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision`` inside one transaction."""
+    from alembic import command
+
     config = alembic_config(database)
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
-def is_current(database: Database) -> bool:
-    """True when the database is at the newest revision (cheap: one small query)."""
-    head = ScriptDirectory.from_config(alembic_config(database)).get_current_head()
+@cache
+def head_revision(versions: Path = MIGRATIONS / "versions") -> str:
+    """The newest revision: the one no other revision names as its ``down_revision``.
+
+    Our history is linear (one head); a fork would be a mistake to fix in the migrations,
+    so it is refused here rather than guessed.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue  # __init__.py
+        revisions.add(found.group(1))
+        down = _DOWN.search(source)
+        if down is not None and down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"{versions}: expected one head revision, found {sorted(heads)}")
+    return heads.pop()
+
+
+def current_revision(database: Database) -> str | None:
+    """The revision stored in ``alembic_version``; None for a database never migrated."""
     with database.engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current == head
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except ProgrammingError:  # PostgreSQL: no such table, an empty database
+            return None
+        except OperationalError as exc:  # SQLite says the same as an OperationalError
+            if "no such table" in str(exc.orig):
+                return None
+            raise
+
+
+def is_current(database: Database) -> bool:
+    """True when the database is at the newest revision (one small query, no alembic)."""
+    return current_revision(database) == head_revision()

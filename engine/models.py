@@ -120,16 +120,22 @@ class Project(Base):
 
 
 class Batch(Base):
-    """One upload; its raw bytes stay here until ingested so any worker process can read them."""
+    """One upload; its raw bytes stay in `BatchChunk` rows until ingested, so any worker
+    process can read them. ``content_hash`` (SHA-256 of the bytes) finds a file uploaded twice."""
 
     __tablename__ = "batch"
+    __table_args__ = (Index("ix_batch_project_hash", "project_id", "content_hash"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
     filename: Mapped[str] = mapped_column(String(255))
-    encoding: Mapped[str | None] = mapped_column(String(32))
-    source: Mapped[bytes | None] = mapped_column(LargeBinary)
+    encoding: Mapped[str | None] = mapped_column(String(32))  # the one used (forced or detected)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    n_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    max_rows: Mapped[int | None] = mapped_column(Integer)
+    allow_repeated_ids: Mapped[bool] = mapped_column(Boolean, default=False)
+    n_repeated_ids: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     error: Mapped[str | None] = mapped_column(Text)
     n_items: Mapped[int] = mapped_column(Integer, default=0)
@@ -141,15 +147,28 @@ class Batch(Base):
     completed_at: Mapped[datetime | None] = mapped_column()
 
 
+class BatchChunk(Base):
+    """About a mebibyte of an upload's bytes, in order; deleted once the batch is ingested."""
+
+    __tablename__ = "batch_chunk"
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Item(Base):
     """One source unit (a row, a document); keeps the requester's own id for every export."""
 
     __tablename__ = "item"
-    __table_args__ = (UniqueConstraint("batch_id", "external_id", name="uq_item_external"),)
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        UniqueConstraint("batch_id", "external_id", name="uq_item_external"),
+        # An upload's ids repeating ids of the project's earlier batches: one probe per id.
+        Index("ix_item_project_external", "project_id", "external_id"),
     )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str] = mapped_column(String(255))
     line: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,29 +1,39 @@
 """Replaying recorded answers through the project's quality settings.
 
 The recorded workers become contributors on the ``replay`` platform. Each is offered tasks by
-the real scheduler; a task they answered in the recording gets their recorded answer, any
-other task is skipped (and so never offered to them again). What comes out says what the
-project's overlap, confidence and gold would have cost (answers used out of those recorded)
-and achieved (completion, review, and accuracy where a truth file is given).
+the real scheduler, restricted to the tasks of their own recording (`next_task(only=...)`),
+and answers with their recorded label. What comes out says what the project's overlap,
+confidence and gold would have cost (answers used out of those recorded) and achieved
+(completion, review, and accuracy where a truth file is given).
+
+The recording is read by `engine.tables` (exact string ids: item ``007`` is not item ``7``).
+A row that cannot be answered (a task the project does not have, an empty label or one the
+task type refuses, a worker's second answer to one task) is refused before the replay and
+counted with its reason; so is an answer the engine does not accept. Every offer uses up one
+row of the recording, so a replay always ends.
 """
 
 from __future__ import annotations
 
-import csv
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from engine import jobs
 from engine.app import Essaim
-from engine.errors import InvalidUpload
 from engine.models import Item, Result, Task
-from engine.services import identify, next_task, project_status, skip_task
+from engine.services import identify, project_status, submit_answer
+from engine.services.assignments import give_back, next_task
 from engine.services.common import project_by_slug, task_type_of
-from tasks.base import STAGE_ANSWER
+from engine.services.dto import TaskOffer
+from engine.tables import Table, read_file, read_labels, read_table
+from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 PLATFORM = "replay"
+COLUMNS = ("task", "worker", "label")
 
 
 @dataclass
@@ -33,6 +43,9 @@ class ReplayReport:
     recorded_answers: int
     answers_used: int = 0
     skipped_offers: int = 0
+    refused: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)
+    """Refused rows by reason."""
     tasks: dict[str, int] = field(default_factory=dict)
     completion: float = 0.0
     saved_share: float = 0.0
@@ -42,81 +55,171 @@ class ReplayReport:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def refuse(self, reason: str, count: int = 1) -> None:
+        self.refused += count
+        self.refusals[reason] = self.refusals.get(reason, 0) + count
 
-def read_recording(path: Path) -> dict[str, dict[str, str]]:
-    """worker → {item id: label}; errors name the file and line."""
-    recording: dict[str, dict[str, str]] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"task", "worker", "label"} - set(reader.fieldnames or [])
-        if missing:
-            raise InvalidUpload(path.name, f"missing column(s): {', '.join(sorted(missing))}", 1)
-        for row in reader:
-            task, worker = (row["task"] or "").strip(), (row["worker"] or "").strip()
-            if not task or not worker:
-                raise InvalidUpload(path.name, "empty task or worker", reader.line_num)
-            recording.setdefault(worker, {})[task] = (row["label"] or "").strip()
-    return recording
+
+def read_recording(path: Path, *, encoding: str | None = None) -> Table:
+    """The ``task,worker,label`` rows of a recording (labels may be blank: refused later)."""
+    return read_table(read_file(path), str(path), COLUMNS, may_be_empty=("label",),
+                      encoding=encoding)  # fmt: skip
+
+
+def read_truth(path: Path, *, encoding: str | None = None) -> dict[str, str]:
+    """Known labels of a truth file: {item id: label}, exact strings."""
+    return read_labels(read_file(path), str(path), encoding=encoding)[0]
 
 
 def replay(
     essaim: Essaim, slug: str, path: Path, truth: dict[str, str] | None = None
 ) -> ReplayReport:
     """Replay ``path``; with ``truth`` (item id → label) the report gives the accuracy."""
-    recording = read_recording(path)
-    external = _external_ids(essaim, slug)
+    table = read_recording(path)
+    tasks = _tasks(essaim, slug)
+    report = ReplayReport(slug, len(set(table.columns["worker"])), len(table))
+    recorded = _answerable(essaim, slug, table, tasks, report)
     people = {identify(essaim.db, PLATFORM, worker).id: answers
-              for worker, answers in sorted(recording.items())}  # fmt: skip
-    report = ReplayReport(slug, len(people), sum(len(a) for a in recording.values()))
-    offers = {person: next_task(essaim.db, person, slug) for person in people}
-    worked = True
-    while worked:  # until a whole pass finds nothing for anyone
-        worked = False
-        for person, answers in people.items():
-            offer = offers[person]
-            if offer.offer is None:  # a disagreement elsewhere may have raised a target
-                offer = offers[person] = next_task(essaim.db, person, slug)
-                if offer.offer is None:
-                    continue
-            worked = True
-            item = external.get(offer.offer.task_id)
-            label = answers.get(item) if item is not None else None
-            if label is None:
-                report.skipped_offers += 1
-                offers[person] = skip_task(essaim.db, person, offer.offer.assignment_id)
-                continue
-            result = essaim.submit_answer(person, offer.offer.assignment_id, label)
-            report.answers_used += result.status == "accepted"
-            nxt = result.next
-            offers[person] = nxt if nxt is not None else next_task(essaim.db, person, slug)
+              for worker, answers in sorted(recorded.items())}  # fmt: skip
+    _run(essaim, slug, people, report)
     status = project_status(essaim.db, slug)
     report.tasks = status.tasks
     report.completion = status.completion
     if report.recorded_answers:
         report.saved_share = 1 - report.answers_used / report.recorded_answers
     if truth:
+        external = {task_id: ids for ids, (task_id, _payload) in tasks.items()}
         report.items_with_truth, report.accuracy = _truth_accuracy(essaim, slug, truth, external)
     return report
 
 
-def _external_ids(essaim: Essaim, slug: str) -> dict[int, str]:
-    """Task id → the id the recording uses (the item id, or ``item#position``)."""
+def _run(
+    essaim: Essaim, slug: str, people: dict[int, dict[int, str]], report: ReplayReport
+) -> None:
+    """Every worker holds a lease on their next recorded task, as a live crowd does (so a
+    task's answers come from the workers at hand, not from the first few by name); in turn
+    each answers it and takes the next, until a whole pass finds nothing for anyone. A worker
+    told "nothing now" is asked again on the next pass: a disagreement elsewhere may have
+    raised a task's target."""
+    left = {person: set(answers) for person, answers in people.items()}
+    offers = {person: _next(essaim, slug, person, left[person], report) for person in people}
+    worked = True
+    while worked:
+        worked = False
+        for person, answers in people.items():
+            offer = offers[person] or _next(essaim, slug, person, left[person], report)
+            if offer is None:
+                continue
+            worked = True
+            result = submit_answer(essaim.db, person, offer.assignment_id, answers[offer.task_id],
+                                   only=left[person])  # fmt: skip
+            if result.status == "accepted":
+                report.answers_used += 1
+                _refit_when_due(essaim, slug, result.answer_id, result.completed_batches)
+                chained = result.next.offer if result.next is not None else None
+                offers[person] = _use(essaim, person, chained, left[person], report)
+                continue
+            _give_back(essaim, person, offer.assignment_id)
+            report.refuse(f"not accepted ({result.error_code or result.status})")
+            offers[person] = _next(essaim, slug, person, left[person], report)
+
+
+def _next(
+    essaim: Essaim, slug: str, person: int, left: set[int], report: ReplayReport
+) -> TaskOffer | None:
+    """Lease the next of ``left`` the scheduler gives this worker, and use it up."""
+    while left:
+        offer = next_task(essaim.db, person, slug, only=left).offer
+        if offer is None:
+            return None
+        if _use(essaim, person, offer, left, report) is not None:
+            return offer
+    return None
+
+
+def _use(
+    essaim: Essaim, person: int, offer: TaskOffer | None, left: set[int], report: ReplayReport
+) -> TaskOffer | None:
+    """``offer`` taken off ``left``; an offer outside it (a lease held from elsewhere) is
+    given back, so it can never be offered in a loop."""
+    if offer is None:
+        return None
+    if offer.task_id in left:
+        left.discard(offer.task_id)
+        return offer
+    _give_back(essaim, person, offer.assignment_id)
+    report.skipped_offers += 1
+    return None
+
+
+def _give_back(essaim: Essaim, person: int, assignment_id: int) -> None:
+    with essaim.db.write() as session:
+        give_back(session, person, assignment_id)
+
+
+def _refit_when_due(
+    essaim: Essaim, slug: str, answer_id: int | None, completed: tuple[int, ...]
+) -> None:
+    """What `Essaim.submit_answer` does after an answer (it has no filter for the chained
+    next task, so the replay calls the service itself)."""
+    every = essaim.settings.skill_refit_every
+    if completed or (answer_id is not None and answer_id % every == 0):
+        essaim.queue.enqueue(jobs.refit_skills_job, slug)
+
+
+def _answerable(
+    essaim: Essaim,
+    slug: str,
+    table: Table,
+    tasks: dict[str, tuple[int, dict[str, Any]]],
+    report: ReplayReport,
+) -> dict[str, dict[int, str]]:
+    """worker → {task id: label} of the rows that can be answered; the others are refused."""
+    with essaim.db.read() as session:
+        project = project_by_slug(session, slug)
+        task_type, settings = task_type_of(project), dict(project.settings)
+    recorded: dict[str, dict[int, str]] = {}
+    reasons: Counter[str] = Counter()
+    columns = table.columns
+    for ids, worker, label in zip(columns["task"], columns["worker"], columns["label"],
+                                  strict=True):  # fmt: skip
+        answers = recorded.setdefault(worker, {})
+        known = tasks.get(ids)
+        if known is None:
+            reasons["no such task in the project"] += 1
+            continue
+        task_id, payload = known
+        if not label:
+            reasons["empty label"] += 1
+            continue
+        if task_id in answers:
+            reasons["a second answer of the same worker to the task"] += 1
+            continue
+        try:
+            task_type.validate(label, payload, settings)
+        except InvalidAnswer:
+            reasons["label refused by the project"] += 1
+            continue
+        answers[task_id] = label
+    for reason, count in sorted(reasons.items()):
+        report.refuse(reason, count)
+    return recorded
+
+
+def _tasks(essaim: Essaim, slug: str) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The id a recording uses (the item id, or ``item#position``) → (task id, payload)."""
     with essaim.db.read() as session:
         project = project_by_slug(session, slug)
         rows = session.execute(
-            select(Task.id, Item.external_id, Task.position, Task.parent_task_id)
+            select(Task.id, Item.external_id, Task.position, Task.payload)
             .join(Item, Item.id == Task.item_id)
-            .where(Task.project_id == project.id)
+            .where(Task.project_id == project.id, Task.parent_task_id.is_(None))
         ).all()
-    ids: dict[int, str] = {}
-    per_item: dict[str, int] = {}
-    for _task_id, item, _position, parent in rows:
-        if parent is None:
-            per_item[item] = per_item.get(item, 0) + 1
-    for task_id, item, position, parent in rows:
-        if parent is None:
-            ids[task_id] = item if per_item[item] == 1 else f"{item}#{position}"
-    return ids
+    per_item = Counter(item for _task, item, _position, _payload in rows)
+    return {
+        (item if per_item[item] == 1 else f"{item}#{position}"): (task_id, dict(payload))
+        for task_id, item, position, payload in rows
+    }
 
 
 def _truth_accuracy(

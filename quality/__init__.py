@@ -1,6 +1,8 @@
 """Answer quality: aggregation, agreement, worker skill, dynamic overlap and spam rules.
 
 Pure Python and numpy (plus `krippendorff` for reference); imports nothing from the engine.
+Reading answer and gold files is the engine's job (`engine.tables`): here ids are whatever
+values the caller gives, kept as they are.
 """
 
 from quality.aggregation import (
@@ -18,7 +20,7 @@ from quality.agreement import (
     text_alpha,
     worker_agreement,
 )
-from quality.answers import AnswerSet, read_answers_csv, read_gold_csv
+from quality.answers import AnswerSet, factorize, sort_codes
 from quality.distance import edit_distance, levenshtein, normalize_text
 from quality.skill import combine_skills, smoothed_accuracy
 from quality.spam import SpamPolicy, longest_run, suspension_reason
@@ -37,6 +39,7 @@ __all__ = [
     "combine_skills",
     "decide",
     "edit_distance",
+    "factorize",
     "item_agreement",
     "levenshtein",
     "longest_run",
@@ -44,9 +47,8 @@ __all__ = [
     "pair_agreement",
     "per_label_alpha",
     "posterior",
-    "read_answers_csv",
-    "read_gold_csv",
     "smoothed_accuracy",
+    "sort_codes",
     "suspension_reason",
     "text_alpha",
     "worker_agreement",

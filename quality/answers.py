@@ -5,20 +5,23 @@ equal length plus the arrays that map each code back to the original id. Coding 
 front, is what lets the algorithms use `np.bincount` and fancy indexing instead of pandas
 group-bys. The long format (`task, worker, label`) is the one crowd-kit uses, so data moves
 between the two without reshaping.
+
+Ids and labels are kept as given: nothing here turns ``"007"`` into ``7``. Files are read by
+the engine (`engine.tables`), which keeps every id the exact string of its cell and codes it
+with `factorize` (first-seen order, a hash table: no sort of a million Python strings); the
+label space, small, is sorted with `sort_codes`.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from os import PathLike
 from typing import Any
 
 import numpy as np
 
-__all__ = ["COLUMNS", "AnswerSet", "encode", "read_answers_csv", "read_gold_csv"]
+__all__ = ["COLUMNS", "AnswerSet", "encode", "factorize", "sort_codes"]
 
 COLUMNS = ("task", "worker", "label")
 """Column names of the long answers format, in crowd-kit's order."""
@@ -59,6 +62,26 @@ def encode(values: Any, name: str = "values") -> tuple[np.ndarray, np.ndarray]:
         for v, i in index.items():
             uniques[i] = v
     return codes.astype(np.int64, copy=False).reshape(-1), uniques
+
+
+def factorize(values: Iterable[Hashable]) -> tuple[np.ndarray, np.ndarray]:
+    """Code values in first-seen order with a hash table: (int64 codes, object uniques).
+
+    Unlike `encode` it never sorts, so it is linear and keeps strings as the strings given.
+    """
+    index: dict[Hashable, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64)
+    return codes, np.fromiter(index, dtype=object, count=len(index))
+
+
+def sort_codes(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber codes so that their uniques come sorted (for a small space such as labels:
+    ties of the aggregators go to the lowest code, which must not depend on row order)."""
+    order = sorted(range(len(uniques)), key=lambda i: uniques[i])
+    rank = np.empty(len(uniques), dtype=np.int64)
+    rank[order] = np.arange(len(uniques), dtype=np.int64)
+    ranked = np.fromiter((uniques[i] for i in order), dtype=object, count=len(order))
+    return rank[np.asarray(codes, dtype=np.int64)], ranked
 
 
 def _encode_small_range(array: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -171,6 +194,17 @@ class AnswerSet:
         return cls.from_columns(task, worker, label, label_values=label_values)
 
     @classmethod
+    def from_strings(
+        cls, task: Sequence[str], worker: Sequence[str], label: Sequence[str]
+    ) -> AnswerSet:
+        """Exact string columns as a file gives them: tasks and workers in first-seen order,
+        labels sorted. What `engine.tables` and the columnar reader both build."""
+        task_codes, task_ids = factorize(task)
+        worker_codes, worker_ids = factorize(worker)
+        label_codes, labels = sort_codes(*factorize(label))
+        return cls(task_codes, worker_codes, label_codes, task_ids, worker_ids, labels)
+
+    @classmethod
     def from_table(cls, table: Any, label_values: Sequence[Any] | None = None) -> AnswerSet:
         """Build from anything with columns task, worker, label (dict of lists, DataFrame)."""
         for column in COLUMNS:
@@ -242,56 +276,3 @@ class AnswerSet:
         return np.array(
             [by_worker.get(w, default) for w in self.worker_ids.tolist()], dtype=np.float64
         )
-
-
-# -- CSV ------------------------------------------------------------------------------------
-
-
-def _maybe_int(values: list[str]) -> np.ndarray:
-    """Integers when every value is an integer literal, else the strings.
-
-    Answers and gold files go through the same rule, so their task ids compare equal.
-    """
-    try:
-        return np.array([int(v) for v in values], dtype=np.int64)
-    except ValueError:
-        return np.array(values, dtype=object) if values else np.array([], dtype=str)
-
-
-def _read_columns(path: str | PathLike[str], columns: tuple[str, ...]) -> list[list[str]]:
-    """Read the named columns of a CSV; errors are 'FILE:LINE: message' ValueErrors."""
-    out: list[list[str]] = [[] for _ in columns]
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for column in columns:
-            if column not in header:
-                raise ValueError(f"{path}:1: missing column {column!r}")
-        for row in reader:
-            for values, column in zip(out, columns, strict=True):
-                value = row.get(column)
-                if value is None or not value.strip():
-                    raise ValueError(f"{path}:{reader.line_num}: empty or missing {column!r}")
-                values.append(value.strip())
-    return out
-
-
-def read_answers_csv(
-    path: str | PathLike[str], label_values: Sequence[Any] | None = None
-) -> AnswerSet:
-    """Read a `task,worker,label` CSV (extra columns ignored) into an AnswerSet."""
-    task, worker, label = (_maybe_int(c) for c in _read_columns(path, COLUMNS))
-    return AnswerSet.from_columns(task, worker, label, label_values=label_values)
-
-
-def read_gold_csv(path: str | PathLike[str]) -> dict[Any, Any]:
-    """Read a `task,label` CSV of known answers into {task: label}.
-
-    A task listed twice with different labels is an error (which one would be gold?).
-    """
-    task, label = (_maybe_int(c).tolist() for c in _read_columns(path, ("task", "label")))
-    gold: dict[Any, Any] = {}
-    for line, (t, lab) in enumerate(zip(task, label, strict=True), start=2):
-        if gold.setdefault(t, lab) != lab:
-            raise ValueError(f"{path}:{line}: task {t!r} has two gold labels")
-    return gold

@@ -26,6 +26,7 @@ from tasks.base import (
 )
 from tasks.text import (
     Sentence,
+    TooManySentences,
     is_vote,
     join_sentences,
     normalise,
@@ -38,6 +39,10 @@ from tasks.text import (
 )
 
 GOLD_FIELD = "gold"
+DEFAULT_MAX_SENTENCES = 5_000
+"""Tasks one document may become (a project's ``max_sentences``): a book is several uploads."""
+MAX_DOCUMENT_CHARS = 1_000_000
+"""Characters of one document, checked before it is split (about 300 pages)."""
 DEFAULT_CANDIDATES = 3
 DEFAULT_WIN_SHARE = 0.6
 DEFAULT_MAX_ROUNDS = 2
@@ -62,6 +67,9 @@ class FreeTextTask(TaskType):
             "win_share": setting_share(raw, "win_share", DEFAULT_WIN_SHARE),
             "max_rounds": setting_int(raw, "max_rounds", DEFAULT_MAX_ROUNDS, low=1, high=10),
             "text_field": setting_str(raw, "text_field", "text"),
+            "max_sentences": setting_int(
+                raw, "max_sentences", DEFAULT_MAX_SENTENCES, low=1, high=100_000
+            ),
         }
 
     def split_language(self, settings: Mapping[str, Any]) -> str:
@@ -80,7 +88,24 @@ class FreeTextTask(TaskType):
         return text
 
     def sentences(self, record: Mapping[str, Any], settings: Mapping[str, Any]) -> list[Sentence]:
-        return split_document(self._text(record, settings), self.split_language(settings))
+        """The record's sentences, within the caps (`InvalidRecord` naming the text field)."""
+        field = settings.get("text_field", "text")
+        text = self._text(record, settings)
+        if len(text) > MAX_DOCUMENT_CHARS:
+            raise InvalidRecord(
+                field,
+                f"is {len(text):,} characters long; at most {MAX_DOCUMENT_CHARS:,} are allowed "
+                "in one document: split it into several uploads",
+            )
+        limit = int(settings.get("max_sentences", DEFAULT_MAX_SENTENCES))
+        try:
+            return split_document(text, self.split_language(settings), limit=limit)
+        except TooManySentences:
+            raise InvalidRecord(
+                field,
+                f"has more than {limit:,} sentences, the project's max_sentences: split the "
+                "document into several uploads or raise max_sentences",
+            ) from None
 
     def split(self, record: Mapping[str, Any], settings: dict[str, Any]) -> list[MicroTask]:
         sentences = self.sentences(record, settings)

@@ -32,6 +32,8 @@ CANT_TELL_LABEL = "Can't tell"
 MAX_VALUE_BYTES = 32  # the value travels in Telegram callback data (64 bytes in all)
 MAX_MULTI_LABELS = 10  # the label space of a multi-label task is every subset
 GOLD_FIELD = "gold"
+MAX_TEXT_CHARS = 100_000
+"""Characters of one item's text: a page to read, not a book (chat cards show it in pages)."""
 MEDIA_FIELDS = ("image_url", "media_url", "image")
 DEFAULT_INSTRUCTIONS = "Choose the label that fits best."
 DEFAULT_MULTI_INSTRUCTIONS = "Choose every label that applies."
@@ -147,6 +149,11 @@ class Labeling(TaskType):
             raise InvalidRecord(text_field, "is missing or empty")
         if not isinstance(text, str):
             raise InvalidRecord(text_field, f"must be a text, got {type(text).__name__}")
+        if len(text) > MAX_TEXT_CHARS:
+            raise InvalidRecord(
+                text_field,
+                f"is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} are allowed",
+            )
         payload: dict[str, Any] = {"text": text}
         payload.update(
             (key, value)

@@ -11,7 +11,6 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import pysbd
@@ -134,7 +133,6 @@ _MARKDOWN_MARKER = re.compile(r"(#{1,6}[ \t]+|[-*+][ \t]+|\d{1,3}[.)][ \t]+|>[ \
 _NEW_BLOCK_LINE = re.compile(r"[ \t]{0,3}(#{1,6}[ \t]|[-*+][ \t]|\d{1,3}[.)][ \t])")
 _HEADING_LINE = re.compile(r"[ \t]{0,3}#{1,6}[ \t]")
 _QUOTE_END = re.compile(r"(?:[.!?…][ \u00a0\u202f]*»|…)(\s+)(?=[«\"]?[^\W\d_])")
-_LAST_TOKEN = re.compile(r"(\S+)$")
 
 # pysbd misses a few abbreviations that are followed by a capitalised name or a number.
 _TITLES = {
@@ -160,8 +158,9 @@ def check_language(language: object, field: str = "language") -> str:
     return code
 
 
-@lru_cache(maxsize=32)
 def _segmenter(language: str) -> pysbd.Segmenter:
+    """A fresh segmenter per document: pysbd keeps the text being cut on the instance, so one
+    shared between threads (two uploads ingested at once) would mix their texts up."""
     return pysbd.Segmenter(language=language, clean=False)
 
 
@@ -195,24 +194,83 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _segment(block: str, language: str) -> list[tuple[str, str]]:
-    """(sentence, trailing whitespace) pairs covering ``block`` exactly."""
-    pieces = [piece for piece in _segmenter(language).segment(block) if piece.strip()]
+# pysbd's own work grows with the square of the text it is given (each abbreviation it meets
+# rewrites the whole text, and each sentence found is searched for from the start), so it is
+# only ever given a window of a few sentences: the cost of a document is then linear.
+WINDOW = 1_500
+"""Characters given to pysbd at once (measured: 1-2k is where its cost per character is low)."""
+MAX_WINDOW = 24_000
+"""A window grows (doubling) up to this while it holds no boundary; past it, a cut is forced."""
+LOOKAHEAD = 250
+"""A boundary is kept only with at least this much of the window after it: pysbd decides a
+boundary from the characters around it, which must all be in the window."""
+
+
+def _sentence_starts(block: str, language: str) -> list[int]:
+    """Offsets where the sentences of ``block`` start, pysbd window by window.
+
+    Each window starts at a boundary found by the previous one, so pysbd sees it as the start
+    of a text, as it would in the whole block. A stretch of ``MAX_WINDOW`` characters without
+    any boundary is cut after its last space (the parts still join back exactly).
+    """
+    segmenter = _segmenter(language)
+    starts = [0]
+    cursor = 0
+    size = WINDOW
+    while len(block) - cursor > size:
+        found = [
+            start
+            for start in _window_starts(segmenter, block[cursor : cursor + size])
+            if 0 < start <= size - LOOKAHEAD
+        ]
+        if found:
+            starts.extend(cursor + start for start in found)
+            cursor += found[-1]
+            size = WINDOW
+        elif size < MAX_WINDOW:
+            size *= 2
+        else:
+            cursor += _forced_cut(block[cursor : cursor + size - LOOKAHEAD])
+            starts.append(cursor)
+            size = WINDOW
+    starts.extend(cursor + start for start in _window_starts(segmenter, block[cursor:])[1:])
+    return starts
+
+
+def _window_starts(segmenter: pysbd.Segmenter, window: str) -> list[int]:
+    """Where pysbd starts sentences in ``window`` (0 first); stops where it altered the text."""
     starts: list[int] = []
     cursor = 0
-    for piece in pieces:
-        found = block.find(piece.strip(), cursor)
-        if found < 0:  # pysbd altered the text: keep the rest of the block as one sentence
+    for piece in segmenter.segment(window):
+        body = piece.strip()
+        if not body:
+            continue
+        found = window.find(body, cursor)
+        if found < 0:  # pysbd altered the text: what follows stays with the last sentence
             break
         starts.append(found)
-        cursor = found + len(piece.strip())
-    if not starts:
-        starts = [0]
-    starts[0] = 0
+        cursor = found + len(body)
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return starts
+
+
+def _forced_cut(stretch: str) -> int:
+    """Where to cut a stretch without a sentence boundary: after its last run of spaces."""
+    body = stretch.rstrip()
+    space = max(body.rfind(" "), body.rfind("\n"), body.rfind("\t"))
+    if space <= 0:
+        return len(stretch)
+    return space + 1
+
+
+def _segment(block: str, language: str) -> list[tuple[str, str]]:
+    """(sentence, trailing whitespace) pairs covering ``block`` exactly."""
+    starts = _sentence_starts(block, language)
     bounds = [*starts[1:], len(block)]
-    spans = [block[start:stop] for start, stop in zip(starts, bounds, strict=True)]
     pairs: list[tuple[str, str]] = []
-    for span in spans:
+    for start, stop in zip(starts, bounds, strict=True):
+        span = block[start:stop]
         body = span.rstrip()
         pairs.append((body, span[len(body) :]))
     return _repair(pairs, language)
@@ -221,8 +279,8 @@ def _segment(block: str, language: str) -> list[tuple[str, str]]:
 def _should_join(sentence: str, trail: str, following: str, language: str) -> bool:
     if not trail and language not in _UNSPACED_LANGUAGES:
         return True  # no space, no boundary: a URL or a decimal pysbd cut through
-    match = _LAST_TOKEN.search(sentence)
-    token = match.group(1).lower().lstrip("(«\"'") if match else ""
+    words = sentence.rsplit(maxsplit=1)  # the last word (a regex search would rescan)
+    token = words[-1].lower().lstrip("(«\"'") if words else ""
     first = following[:1]
     if first.islower():
         return True  # a sentence does not start in lowercase: "etc. et", "p.m. when"
@@ -244,17 +302,34 @@ def _split_after_guillemets(pairs: list[tuple[str, str]]) -> list[tuple[str, str
 
 
 def _repair(pairs: list[tuple[str, str]], language: str) -> list[tuple[str, str]]:
-    repaired: list[tuple[str, str]] = []
+    """Join back what pysbd cut wrongly; a joined sentence is built once from its pieces
+    (joining by concatenation would copy a long run of joins again at every piece)."""
+    repaired: list[tuple[list[str], str]] = []
     for body, trail in _split_after_guillemets(pairs):
-        if repaired and _should_join(repaired[-1][0], repaired[-1][1], body, language):
-            previous, previous_trail = repaired.pop()
-            body = previous + previous_trail + body
-        repaired.append((body, trail))
-    return repaired
+        if repaired:
+            pieces, previous_trail = repaired[-1]
+            if _should_join(pieces[-1], previous_trail, body, language):
+                pieces.extend((previous_trail, body))
+                repaired[-1] = (pieces, trail)
+                continue
+        repaired.append(([body], trail))
+    return [("".join(pieces), trail) for pieces, trail in repaired]
 
 
-def split_document(text: str, language: str) -> list[Sentence]:
-    """Cut a document (plain text or Markdown) into sentences that join back exactly."""
+class TooManySentences(ValueError):
+    """A document has more sentences than allowed; splitting stopped as soon as it knew."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit:,} sentences")
+        self.limit = limit
+
+
+def split_document(text: str, language: str, *, limit: int | None = None) -> list[Sentence]:
+    """Cut a document (plain text or Markdown) into sentences that join back exactly.
+
+    With ``limit``, raise `TooManySentences` as soon as a paragraph takes the count past it
+    (a huge upload is refused without being split to the end). Linear in the text's length.
+    """
     code = check_language(language)
     blocks = _blocks(text)
     sentences: list[Sentence] = []
@@ -274,6 +349,8 @@ def split_document(text: str, language: str) -> list[Sentence]:
                 trail += text[stop:following]
             sentences.append(Sentence(text=body, paragraph=paragraph, trail=trail, lead=lead))
             lead = ""
+        if limit is not None and len(sentences) > limit:
+            raise TooManySentences(limit)
     return sentences
 
 

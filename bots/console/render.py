@@ -8,7 +8,8 @@ from pathlib import Path
 from bots.core import cards
 from bots.core import payload as p
 from bots.core.i18n import SHARED
-from bots.core.replies import Button, Label, Msg, TaskView, msg
+from bots.core.replies import Button, Keyboard, Label, Msg, TaskView, msg
+from engine.terminal import printable
 from tasks.base import INPUT_MULTI_CHOICE
 
 TEXTS = SHARED.overlay(Path(__file__).resolve().parent / "locales")
@@ -32,6 +33,21 @@ PLAIN = cards.Markup(
     code=_block,
 )
 """Cards as plain text: a terminal shows every character as it is, so nothing is escaped."""
+
+
+def screen(shown: str) -> str:
+    """What reaches the terminal: every text the session writes passes here, so an escape
+    sequence in a task, a project's name or a label never acts on the contributor's screen
+    (the session's writer prints plain text: no markup is interpreted either)."""
+    return printable(shown)
+
+
+def read_more(buttons: Keyboard) -> str | None:
+    """The payload of the "Read more" button among ``buttons`` (the next page), if any."""
+    for button in (b for row in buttons for b in row):
+        if isinstance(p.parse(button.payload), p.ReadMore):
+            return button.payload
+    return None
 
 
 def text(lang: str, label: Label) -> str:
@@ -93,5 +109,7 @@ def task_text(lang: str, view: TaskView) -> str:
         f"r = {text(lang, msg('button.report'))}",
         "q = quit",
     ]
+    if read_more(view.buttons) is not None:
+        keys.insert(0, TEXTS.translate(lang, "console.more"))
     parts.append("   ".join(keys))
     return "\n\n".join(parts)

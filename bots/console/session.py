@@ -1,12 +1,14 @@
 """`ConsoleSession`: one contributor answering tasks in a terminal, through `Chat`.
 
 The session reads lines and writes texts through two callables, so tests drive it with a
-list of lines and read what it wrote. The only state it keeps is the task on screen (what a
-number or a typed text answers); everything else is in the database, as for the bots.
+list of lines and read what it wrote; every text written goes through `render.screen` (no
+control character reaches the terminal). The only state it keeps is the task on screen (what
+a number or a typed text answers) and its next page; everything else is in the database.
 Before each line is read, the notices the outbox owes this person (batch reports) are shown.
 
     (start) → task on screen ─ number / text / Enter ─→ answer → next task on screen
                  │  s, r ──→ skip / report ──→ next task          │
+                 │  m ──→ next page of a long text (the task stays) │
                  └─ stats, lb, help: shown, the task stays ───────┘   q or end of input: quit
 """
 
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from bots.console import render
 from bots.core import Chat, Reply, User
 from bots.core import payload as p
-from bots.core.replies import Msg, TaskView
+from bots.core.replies import Msg, TaskView, msg
 
 PLATFORM = "console"
 QUIT = frozenset({"q", "quit", "exit"})
@@ -39,9 +41,11 @@ class ConsoleSession:
         self.chat = chat
         self.user = user
         self.read = read
-        self.write = write
+        self.write: Callable[[str], None] = lambda shown: write(render.screen(shown))
         self.project = project
         self.task: TaskView | None = None
+        self.more: str | None = None
+        """The payload of the next page of the task on screen's text ("m"), if any."""
         self.lang = "en"
 
     def run(self) -> None:
@@ -106,7 +110,13 @@ class ConsoleSession:
         """A line typed while ``task`` is on screen."""
         command = line.strip().lower()
         aid = task.assignment_id
-        if command == "s":
+        if command == "m" and self.more is not None:
+            page = self.chat.press(self.user, self.more)
+            self.more = render.read_more(page.buttons)
+            self.show(page, keep_task=True)
+        elif command == "m" and task.text_pages > 1:
+            self.write(render.text(self.lang, msg("task.no_more")))
+        elif command == "s":
             self.show(self.chat.skip(self.user, aid))
         elif command == "r":
             reason = self.read(render.TEXTS.translate(self.lang, "console.report_reason") + " ")
@@ -162,6 +172,7 @@ class ConsoleSession:
             self.write(render.text(reply.lang, reply.prompt.text))
         if reply.task is not None:
             self.task = reply.task
+            self.more = render.read_more(reply.task.buttons)
             self.write(render.task_text(reply.lang, reply.task))
         elif not keep_task and reply.prompt is None:
             self.task = None

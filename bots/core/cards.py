@@ -47,7 +47,11 @@ def task_sections(texts: Catalog, lang: str, view: TaskView, markup: Markup) -> 
         languages = msg("task.languages", source=view.source_language, target=view.target_language)
         parts.append(markup.say(texts, lang, languages))
     block = markup.code if view.code else markup.quote
-    parts.append(_with_context(texts, lang, markup, view, block(esc(view.text))))
+    shown = block(esc(view.text))
+    if view.text_pages > 1:  # a long text: its first page, and how to read the rest
+        more = msg("task.truncated", page=1, pages=view.text_pages)
+        shown = f"{shown}\n{markup.italic(markup.say(texts, lang, more))}"
+    parts.append(_with_context(texts, lang, markup, view, shown))
     if view.details:
         parts.append("\n".join(f"{markup.bold(esc(k))}: {esc(v)}" for k, v in view.details))
     if view.media_url:

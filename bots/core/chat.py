@@ -37,6 +37,8 @@ class Chat(Account, Requesting, Reviewing, Notifying):
                 return self.report(user, assignment_id)
             case p.WriteAnswer(assignment_id):
                 return self.write(user, assignment_id)
+            case p.ReadMore(assignment_id, page):
+                return self.read_more(user, assignment_id, page)
             case p.Next():
                 return self.next(user)
             case p.ReviewPick(task_id, index):

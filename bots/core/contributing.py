@@ -11,17 +11,33 @@ from typing import Any
 from bots.core.base import ChatBase, Speaker, User, polite
 from bots.core.i18n import has_key
 from bots.core.payload import TextRef, text_ref
-from bots.core.render import choice_at, render_task, reply_prompt, selected_values, value_text
+from bots.core.render import (
+    ECHO,
+    choice_at,
+    page_of,
+    read_more_button,
+    render_task,
+    reply_prompt,
+    selected_values,
+    shorten,
+    value_text,
+)
 from bots.core.replies import Msg, Reply, ReplyPrompt, msg
 from engine import services
 from engine.services.dto import NextTask, SubmitResult, TaskOffer
 
 
-def next_lines(nxt: NextTask) -> tuple[Msg, ...]:
-    """Why there is no task to show (nothing to say when there is one)."""
+def next_lines(nxt: NextTask, asked: str | None = None) -> tuple[Msg, ...]:
+    """Why there is no task to show (nothing to say when there is one).
+
+    ``asked`` is the project the person named: "no project" then means that one does not
+    exist, not that no project is open.
+    """
     slug = nxt.project_slug or ""
     if nxt.status == "task":
         return ()
+    if nxt.status == "no_project" and asked:
+        return (msg("next.unknown_project", project=asked),)
     if nxt.status == "none":
         return (msg("next.none", project=slug) if slug else msg("next.none_anywhere"),)
     return (msg(f"next.{nxt.status}", project=slug),)
@@ -42,12 +58,14 @@ class Contributing(ChatBase):
         """The contributor's current task (the same one until answered), or why there is none."""
         who = self.speaker(user)
         nxt = services.next_task(self.db, who.id, project)
-        return self._with_next(who, nxt)
+        return self._with_next(who, nxt, asked=project)
 
-    def _with_next(self, who: Speaker, nxt: NextTask | None, **fields: Any) -> Reply:
+    def _with_next(
+        self, who: Speaker, nxt: NextTask | None, *, asked: str | None = None, **fields: Any
+    ) -> Reply:
         lines = tuple(fields.pop("lines", ()))
         if nxt is not None:
-            lines += next_lines(nxt)
+            lines += next_lines(nxt, asked)
         task = render_task(nxt.offer) if nxt is not None and nxt.offer is not None else None
         return Reply(who.lang, lines=lines, task=task, **fields)
 
@@ -104,7 +122,7 @@ class Contributing(ChatBase):
         """
         status = result.status
         toast = msg(f"submit.{status}", points=result.points)
-        answered = msg("answer.accepted", answer=value_text(result.value))
+        answered = msg("answer.accepted", answer=shorten(value_text(result.value), ECHO))
         if status == "accepted":
             edit = [answered]
             if result.feedback is not None:
@@ -136,10 +154,36 @@ class Contributing(ChatBase):
 
     @polite
     def skip(self, user: User, assignment_id: int) -> Reply:
-        """Give the task back (never offered again to this contributor) and show the next."""
+        """Give the task back (never offered again to this contributor) and show the next.
+
+        A skip button of someone else's card, or of an old card whose lease is over, skips
+        nothing: the person hears that and gets their current task (``skip_task`` alone
+        would answer "no task" for the one and lease a second task for the other).
+        """
         who = self.speaker(user)
+        if self._offer_of(who, assignment_id) is None:
+            nxt = services.next_task(self.db, who.id)
+            return self._with_next(who, nxt, lines=(msg("skip.not_yours"),))
         nxt = services.skip_task(self.db, who.id, assignment_id)
         return self._with_next(who, nxt, edit=(msg("skip.done"),))
+
+    @polite
+    def read_more(self, user: User, assignment_id: int, page: int) -> Reply:
+        """Page ``page`` of a long task text, with a button for the page after it.
+
+        The page number comes in the button (nothing is remembered); only the person who
+        holds the task can read it, as only they could see its card.
+        """
+        who = self.speaker(user)
+        offer = self._offer_of(who, assignment_id)
+        if offer is None:
+            return Reply(who.lang, toast=msg("answer.gone"), lines=(msg("answer.gone"),))
+        text, pages = page_of(offer.prompt.text, page)
+        if not text:
+            return Reply(who.lang, toast=msg("task.no_more"), lines=(msg("task.no_more"),))
+        shown = msg("task.page", page=page + 1, pages=pages, text=text)
+        more = ((read_more_button(assignment_id, page + 1),),) if page + 1 < pages else ()
+        return Reply(who.lang, lines=(shown,), buttons=more)
 
     @polite
     def report(self, user: User, assignment_id: int, reason: str = "") -> Reply:

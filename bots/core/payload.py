@@ -15,6 +15,7 @@ Formats (ids are positive decimal integers)::
     s:<assignment>                  skip
     r:<assignment>                  report a problem
     w:<assignment>                  ask again for the text answer (a new reply prompt)
+    t:<assignment>:<page>           read page ``page`` (from 0) of a long task text
     n                               next task
     v:<task>:<index>                review: pick answer number ``index``
     vd:<task>                       review: discard the task
@@ -34,6 +35,8 @@ MAX_BYTES = 64
 MAX_ID = 2**63 - 1
 MAX_INDEX = 99
 MAX_MASK = 2**16 - 1
+MAX_PAGE = 9_999
+"""Pages of a task text (a million characters at 1,000 a page fit)."""
 
 
 class PayloadTooLong(ValueError):
@@ -80,6 +83,15 @@ class WriteAnswer:
 
 
 @dataclass(frozen=True)
+class ReadMore:
+    """Show page ``page`` of the text of an assignment's task: the page is in the payload,
+    so nothing is remembered between presses."""
+
+    assignment_id: int
+    page: int
+
+
+@dataclass(frozen=True)
 class Next:
     pass
 
@@ -123,6 +135,7 @@ Payload = (
     | Skip
     | Report
     | WriteAnswer
+    | ReadMore
     | Next
     | ReviewPick
     | ReviewDiscard
@@ -145,6 +158,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "s": re.compile(rf"({_ID})"),
     "r": re.compile(rf"({_ID})"),
     "w": re.compile(rf"({_ID})"),
+    "t": re.compile(rf"({_ID}):({_SMALL})"),
     "v": re.compile(rf"({_ID}):({_SMALL})"),
     "vd": re.compile(rf"({_ID})"),
     "vw": re.compile(rf"({_ID})"),
@@ -187,6 +201,8 @@ def _encode(payload: Payload) -> str:
             return f"r:{assignment_id}"
         case WriteAnswer(assignment_id):
             return f"w:{assignment_id}"
+        case ReadMore(assignment_id, page):
+            return f"t:{assignment_id}:{page}"
         case Next():
             return "n"
         case ReviewPick(task_id, index):
@@ -242,6 +258,8 @@ def _build(kind: str, match: re.Match[str]) -> Payload | None:
     if kind in one_id:
         return one_id[kind](first)
     second = int(match.group(2))
+    if kind == "t":
+        return ReadMore(first, second) if second <= MAX_PAGE else None
     if kind in ("ai", "v"):
         if second > MAX_INDEX:
             return None

@@ -37,6 +37,18 @@ MAX_PER_ROW = 4
 LONG_LABEL = 32
 """Choices with a longer label are listed in the message and pressed by number."""
 REVIEW_LABEL = 40
+PAGE = 900
+"""Characters of a task text on one card or page. Discord allows 2000 characters and its
+escaping can double a text (``*`` is ``\\*``); Telegram 4096 UTF-16 units, two for an emoji:
+a page always fits one message, and a card one message unless every field is at its longest."""
+CONTEXT = 200
+"""Characters of each neighbouring sentence (context, not the text to work on)."""
+INSTRUCTIONS = 500
+DETAIL = 100
+"""Characters of each extra field of an item, of which at most ``DETAILS`` are shown."""
+DETAILS = 6
+ECHO = 300
+"""Characters of an answer repeated back to its author ("Your answer: …")."""
 
 # Choices the task types name in English: shown in the user's language instead.
 SPECIAL_CHOICES = {
@@ -88,12 +100,15 @@ def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
             options = tuple(c.label for c in choices if _is_plain(prompt, c))
         choice_buttons = _choice_buttons(prompt, aid, long_labels)
     typed = prompt.input in (INPUT_TEXT, INPUT_CHOICE_OR_TEXT)
+    first, pages = page_of(prompt.text, 0)
     tools = [
         Button(msg("button.skip"), p.encode(p.Skip(aid))),
         Button(msg("button.report"), p.encode(p.Report(aid))),
     ]
     if typed:
         tools.insert(0, Button(msg("button.write"), p.encode(p.WriteAnswer(aid))))
+    if pages > 1:
+        tools.insert(0, read_more_button(aid, 1))
     return TaskView(
         assignment_id=aid,
         task_id=offer.task_id,
@@ -106,12 +121,13 @@ def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
             "task.vote_title" if prompt.stage == STAGE_VOTE else "task.title",
             project=offer.project_name,
         ),
-        instructions=prompt.instructions,
-        text=prompt.text,
+        instructions=shorten(prompt.instructions, INSTRUCTIONS),
+        text=first,
+        text_pages=pages,
         code=typed,
-        context_before=prompt.context_before,
-        context_after=prompt.context_after,
-        details=prompt.details,
+        context_before=shorten(prompt.context_before, CONTEXT),
+        context_after=shorten(prompt.context_after, CONTEXT),
+        details=tuple((k, shorten(v, DETAIL)) for k, v in prompt.details[:DETAILS]),
         media_url=prompt.media_url,
         source_language=prompt.source_language,
         target_language=prompt.target_language,
@@ -120,6 +136,28 @@ def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
         reply=reply_prompt(prompt, aid) if typed else None,
         selected=selected,
     )
+
+
+def read_more_button(assignment_id: int, page: int) -> Button:
+    return Button(msg("button.read_more"), p.encode(p.ReadMore(assignment_id, page)))
+
+
+def page_of(text: str, page: int, size: int = PAGE) -> tuple[str, int]:
+    """Page ``page`` (from 0) of ``text`` and how many pages there are ("" past the end).
+
+    Pages end after a space or a newline in their last fifth when there is one, so words stay
+    whole; the cut depends only on the text, so a page number alone finds a page again.
+    """
+    starts = [0]
+    while len(text) - starts[-1] > size:
+        start = starts[-1]
+        window = text[start : start + size]
+        space = max(window.rfind(" "), window.rfind("\n"))
+        starts.append(start + (space + 1 if space >= size * 4 // 5 else size))
+    if not 0 <= page < len(starts):
+        return "", len(starts)
+    stop = starts[page + 1] if page + 1 < len(starts) else len(text)
+    return text[starts[page] : stop], len(starts)
 
 
 def _is_plain(prompt: Prompt, choice: Choice) -> bool:
@@ -207,9 +245,9 @@ def render_review(item: ReviewItem, *, remaining: int = 0) -> ReviewView:
         project_slug=item.project_slug,
         item_id=item.item_id,
         instructions=item.prompt.instructions,
-        text=item.prompt.text,
-        context_before=item.prompt.context_before,
-        context_after=item.prompt.context_after,
+        text=shorten(item.prompt.text, PAGE),
+        context_before=shorten(item.prompt.context_before, CONTEXT),
+        context_after=shorten(item.prompt.context_after, CONTEXT),
         answers=lines,
         agreement=item.agreement,
         n_answers=item.n_answers,
@@ -228,3 +266,8 @@ def review_prompt(task_id: int, default_text: str | None = None) -> ReplyPrompt:
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in "…" when cut (layout kept)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -66,7 +66,11 @@ class TaskView:
     title: Msg
     instructions: str
     text: str
+    """The first page of the task's text (the whole text when it is short)."""
     code: bool = False
+    text_pages: int = 1
+    """How many pages the whole text has; past one, the card says so and "Read more"
+    (`bots.core.payload.ReadMore`) sends the next page."""
     context_before: str = ""
     context_after: str = ""
     details: tuple[tuple[str, str], ...] = ()

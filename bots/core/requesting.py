@@ -18,20 +18,27 @@ log = logging.getLogger(__name__)
 class Requesting(ChatBase):
     @polite
     def upload(self, user: User, project: str, filename: str, data: bytes) -> Reply:
-        """Store a document as a batch and ingest it as a job; say only that it was received.
+        """Store a document as a batch and ingest it as a job; say it was received and in
+        which text encoding it is read (detected: a chat user cannot choose one).
 
-        The report (or the errors by file and line) is a "batch.ingested" or "batch.failed"
-        notice in the engine's outbox, written with the ingestion, whether it ran inline or
-        in a worker: summarising it here too would tell the uploader twice. Adapters drain
-        their outbox right after an upload, so an inline report follows at once. A refused
-        file (type, size, encoding, role) is refused here; so is a job that crashed, which
-        leaves no notice.
+        The report, or every error by file and line, is a "batch.ingested" or
+        "batch.failed" notice in the engine's outbox, written with the ingestion (also when
+        the ingestion crashed), whether it ran inline or in a worker: summarising it here
+        too would tell the uploader twice. Adapters drain their outbox right after an
+        upload, so an inline report follows at once. A refused file (type, size, encoding,
+        a file already uploaded, role) is refused here.
         """
         who = self.speaker(user)
-        handle = self.essaim.add_batch(project, filename, data, actor_id=who.id)
-        if handle.status == "failed":
+        batch_id = self.essaim.upload(project, filename, data, actor_id=who.id)
+        encoding = services.batch_report(self.db, batch_id).encoding or ""
+        handle = self.essaim.ingest(batch_id)
+        crashed = handle.status == "failed"
+        if crashed and services.batch_report(self.db, batch_id).status == "pending":
             return Reply(who.lang, lines=(msg("upload.failed", error=handle.error or ""),))
-        return Reply(who.lang, lines=(msg("upload.received", project=project, filename=filename),))
+        return Reply(who.lang, lines=(
+            msg("upload.received", project=project, filename=filename),
+            msg("upload.encoding", encoding=encoding),
+        ))  # fmt: skip
 
     @polite
     def status(self, user: User, project: str) -> Reply:

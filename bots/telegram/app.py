@@ -113,6 +113,7 @@ def add_handlers(application: Application) -> None:
         "link": h.link,
         "status": h.status,
         "review": h.review,
+        "upload": h.upload_without_document,  # a document captioned /upload is not a command
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))

@@ -184,6 +184,11 @@ def _lang_hint(user: User) -> str:
     return pick_language(None, user.language_code)
 
 
+async def upload_without_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/upload typed as a message: a file must come with it, as the caption of a document."""
+    await _usage(update, context, "upload.no_document")
+
+
 async def document_without_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document without /upload: say how to upload."""
     await _usage(update, context, "upload.usage")

@@ -1,17 +1,64 @@
 """`essaim`: the command line (typer + rich). Human output by default, ``--json`` on reads.
 
 Commands of other packages (the chat bots) plug in through the ``essaim.cli`` entry point
-group, so the engine never imports them.
+group, so the engine never imports them. The engine's own commands are listed in `COMMANDS`
+and their modules imported only when they run (see `engine.cli.lazy`): ``essaim --help``
+imports neither SQLAlchemy nor numpy nor a bot library.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from typing import ClassVar
 
 import typer
 
-from engine.cli import crowd, data, operations, quality_cmds
 from engine.cli.context import state
+from engine.cli.lazy import LazyCommand, LazyGroup
+
+_OPERATIONS = "engine.cli.operations"
+_DATA = "engine.cli.data"
+_CROWD = "engine.cli.crowd"
+_QUALITY = "engine.cli.quality_cmds"
+
+COMMANDS: dict[str, LazyCommand] = {
+    "db": LazyCommand(_OPERATIONS, "Database schema."),
+    "project": LazyCommand(_OPERATIONS, "Create and list projects."),
+    "role": LazyCommand(_OPERATIONS, "Grant roles."),
+    "status": LazyCommand(
+        _OPERATIONS,
+        "Progress of a project: items, tasks by status, answers, contributors, completion.",
+    ),
+    "worker": LazyCommand(
+        _OPERATIONS, "Run an RQ worker on the configured Redis (ESSAIM_REDIS_URL)."
+    ),
+    "sweep": LazyCommand(_OPERATIONS, "Free expired leases and close finished batches."),
+    "batch": LazyCommand(_DATA, "Upload batches of work."),
+    "answers": LazyCommand(_DATA, "Answers collected elsewhere."),
+    "export": LazyCommand(
+        _DATA,
+        "Export results (one row per item with its inputs), raw answers, or the documents.",
+    ),
+    "review": LazyCommand(_CROWD, "Moderate what the crowd could not decide."),
+    "simulate": LazyCommand(
+        _CROWD, "Simulated contributors answer through the same services the bots call."
+    ),
+    "demo": LazyCommand(
+        _CROWD, "Run sample projects end to end on the embedded default (SQLite, no Redis)."
+    ),
+    "quality": LazyCommand(
+        _QUALITY, "Agreement (Krippendorff's alpha), workers, effort per task and review backlog."
+    ),
+    "aggregate": LazyCommand(
+        _QUALITY, "Aggregate answers without a database; writes task,label,confidence."
+    ),
+}
+"""The engine's commands: the module that registers each, and its help's first line."""
+
+
+class EssaimGroup(LazyGroup):
+    lazy: ClassVar[dict[str, LazyCommand]] = COMMANDS
+
 
 app = typer.Typer(
     name="essaim",
@@ -19,6 +66,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=EssaimGroup,
 )
 
 
@@ -32,15 +80,26 @@ def root(
     state.use(database_url)
 
 
-for module in (operations, data, crowd, quality_cmds):
-    module.register(app)
+_plugins_loaded = False
 
 
 def _load_plugins() -> None:
+    """Let the installed packages of the ``essaim.cli`` group add their commands (once)."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
     for entry in entry_points(group="essaim.cli"):
         entry.load()(app)
 
 
-def main() -> None:
+def command() -> EssaimGroup:
+    """The whole command line as a click group, plugins included."""
     _load_plugins()
-    app()
+    group = typer.main.get_command(app)
+    assert isinstance(group, EssaimGroup)
+    return group
+
+
+def main() -> None:
+    command()(prog_name="essaim")

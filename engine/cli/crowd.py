@@ -9,10 +9,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from engine import services
-from engine.cli.context import console, errors, fail, handles_errors, print_json, state
-from engine.replay import replay
+from engine.cli.context import (
+    MAX_ID,
+    cell,
+    console,
+    errors,
+    fail,
+    handles_errors,
+    print_json,
+    shown,
+    state,
+)
 from engine.simulate import simulate
-from quality.answers import read_gold_csv
 
 review_app = typer.Typer(help="Moderate what the crowd could not decide.", no_args_is_help=True)
 
@@ -38,19 +46,24 @@ def simulate_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Simulated contributors answer through the same services the bots call."""
-    essaim = state.essaim()
     if replay_file is not None:
-        if not replay_file.is_file():
-            raise fail(f"{replay_file}: no such file")
-        truth = None
-        if truth_file is not None:
-            truth = {str(k): str(v) for k, v in read_gold_csv(truth_file).items()}
-        result = replay(essaim, project, replay_file, truth)
+        from engine.cli.quality_cmds import fail_plain
+        from engine.replay import read_truth, replay
+        from engine.tables import TableError
+
+        try:  # the truth file is read first: a bad one fails before anything is replayed
+            truth = None if truth_file is None else read_truth(truth_file)
+            result = replay(state.essaim(), project, replay_file, truth)
+        except TableError as exc:
+            raise fail_plain(str(exc)) from None
         if as_json:
             print_json(result.as_dict())
         else:
             _print_report(result.as_dict(), "replay")
         return
+    if truth_file is not None:
+        raise fail("--truth goes with --replay")
+    essaim = state.essaim()
     status = services.project_status(essaim.db, project)
     estimate = max(1, sum(status.tasks.values()) * 3)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
@@ -76,7 +89,7 @@ def _print_report(data: dict[str, object], title: str) -> None:
 @handles_errors
 def review_list(
     project: str = typer.Argument(..., help="Project slug."),
-    limit: int = typer.Option(20, help="How many items."),
+    limit: int = typer.Option(20, help="How many items.", min=1, max=10_000),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Undecided items, lowest agreement first, with every answer and its count."""
@@ -94,10 +107,11 @@ def review_list(
         console.print("nothing to review")
         return
     table = Table("task", "item", "text", "answers", "agreement")
-    for item in items:
+    for item in items:  # ids, texts and answers are people's: cells without markup
         answers = ", ".join(f"{a.value!r}×{a.count}" for a in item.answers)
         agreement = "-" if item.agreement is None else f"{item.agreement:.2f}"
-        table.add_row(str(item.task_id), item.item_id, item.prompt.text[:60], answers, agreement)
+        table.add_row(str(item.task_id), cell(item.item_id), cell(item.prompt.text, 60),
+                      cell(answers), agreement)  # fmt: skip
     console.print(table)
 
 
@@ -105,7 +119,7 @@ def review_list(
 @handles_errors
 def review_resolve(
     project: str = typer.Argument(..., help="Project slug."),
-    task: int = typer.Argument(..., help="Task id (from `review list`)."),
+    task: int = typer.Argument(..., help="Task id (from `review list`).", min=1, max=MAX_ID),
     value: str = typer.Argument("", help="The final answer (empty with --discard)."),
     discard: bool = typer.Option(False, help="Discard the item instead of answering."),
     gold: bool = typer.Option(False, "--gold", help="Also make it a control task."),
@@ -115,7 +129,7 @@ def review_resolve(
         raise fail("give a VALUE or --discard")
     stored = services.resolve_review(state.essaim().db, project, task,
                                      None if discard else value, make_gold=gold)  # fmt: skip
-    console.print(f"task {task} resolved: {'discarded' if discard else repr(stored)}")
+    console.print(shown(f"task {task} resolved: {'discarded' if discard else repr(stored)}"))
 
 
 @handles_errors
@@ -123,11 +137,13 @@ def demo(
     directory: Path | None = typer.Option(
         None, "--dir", help="Where to put the database and exports (default: a temp folder)."
     ),
-    contributors: int = typer.Option(12, "--contributors", "-n", min=3),
+    contributors: int = typer.Option(12, "--contributors", "-n", min=3, max=1000),
     accuracy: float = typer.Option(0.85, "--accuracy", "-a", min=0.0, max=1.0),
     seed: int = typer.Option(7, "--seed"),
 ) -> None:
     """Run sample projects end to end on the embedded default (SQLite, no Redis)."""
     from engine.demo import run_demo
 
+    if directory is not None and directory.exists() and not directory.is_dir():
+        raise fail(f"{directory}: is a file, --dir needs a folder (it is created if missing)")
     run_demo(directory, contributors=contributors, accuracy=accuracy, seed=seed)

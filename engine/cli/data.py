@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from engine import jobs, services
 from engine.cli.context import console, errors, fail, handles_errors, print_json, state
@@ -28,54 +39,138 @@ def register(app: typer.Typer) -> None:
 def batch_add(
     project: str = typer.Argument(..., help="Project slug."),
     file: Path = typer.Argument(..., help="CSV, JSONL, TXT or Markdown file."),
-    encoding: str | None = typer.Option(None, help="Text encoding when not UTF-8."),
+    encoding: str | None = typer.Option(
+        None, help="Read the file in this text encoding (default: detected)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Upload a file the project already has (same bytes) again."
+    ),
+    allow_repeated_ids: bool = typer.Option(
+        False, "--allow-repeated-ids", help="Accept ids that earlier batches already use."
+    ),
+    max_rows: int | None = typer.Option(
+        None, "--max-rows", min=1, help="Most rows accepted (default ESSAIM_MAX_UPLOAD_ROWS)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Upload a batch; its rows become items and micro-tasks (all or nothing)."""
     if not file.is_file():
         raise fail(f"{file}: no such file")
     essaim = state.essaim()
-    batch_id = services.upload_batch(essaim.db, project, file.name, file.read_bytes(),
-                                     encoding=encoding)  # fmt: skip
+    settings = essaim.settings
+    with file.open("rb") as source:  # streamed: never the whole file in memory
+        batch_id = services.upload_batch(
+            essaim.db, project, file.name, source, encoding=encoding, force=force,
+            allow_repeated_ids=allow_repeated_ids, max_rows=max_rows or settings.max_upload_rows,
+            max_bytes=settings.max_upload_bytes,
+        )  # fmt: skip
     with _progress() as progress:
-        task = progress.add_task(f"ingesting {file.name}", total=None)
         if essaim.queue.is_inline:
             try:
-                advance = lambda n: progress.advance(task, n)  # noqa: E731
-                report = services.ingest_batch(essaim.db, batch_id, progress=advance)
+                report = services.ingest_batch(essaim.db, batch_id,
+                                               progress=_advance(progress, file.name))  # fmt: skip
             except InvalidUpload as exc:
-                raise fail(str(exc)) from None
+                raise _fail_lines(str(exc)) from None
         else:
-            essaim.queue.enqueue(jobs.ingest_batch_job, batch_id)
-            report = services.batch_report(essaim.db, batch_id)
-            while report.status == "pending":
-                time.sleep(0.5)
-                report = services.batch_report(essaim.db, batch_id)
+            progress.add_task("ingesting (in a worker)", total=None)
+            report = _wait(essaim, essaim.queue.enqueue(jobs.ingest_batch_job, batch_id), batch_id)
     if report.status == "failed":
-        raise fail(report.error or "ingestion failed")
+        raise _fail_lines(report.error or "ingestion failed")
     if as_json:
         print_json(report.__dict__)
         return
     console.print(f"batch {report.batch_id}: {report.n_items} items, {report.n_tasks} tasks "
-                  f"({report.n_gold} gold) added to {report.project_slug}")  # fmt: skip
+                  f"({report.n_gold} gold) added to {report.project_slug}, "
+                  f"read as {report.encoding}", markup=False, highlight=False)  # fmt: skip
+    if report.n_repeated_ids:
+        errors.print(f"warning: {report.n_repeated_ids} items have ids that earlier batches of "
+                     f"{report.project_slug} already use", markup=False)  # fmt: skip
+
+
+def _advance(progress: Progress, filename: str) -> Callable[[str, int], None]:
+    """The ingestion's progress callback: one bar per stage (reading, storing)."""
+    from rich.markup import escape
+
+    from engine.terminal import printable
+
+    shown = escape(printable(filename))
+    bars: dict[str, TaskID] = {}
+
+    def advance(stage: str, rows: int) -> None:
+        if stage not in bars:
+            bars[stage] = progress.add_task(f"{stage} {shown}", total=None)
+        progress.advance(bars[stage], rows)
+
+    return advance
+
+
+def _wait(essaim: Any, handle: Any, batch_id: int) -> Any:
+    """Poll until the worker ends the batch; a job that died ends it ``failed``."""
+    report = services.batch_report(essaim.db, batch_id)
+    while report.status == "pending":
+        time.sleep(0.5)
+        handle = essaim.queue.fetch(handle)
+        if handle.status in ("failed", "stopped", "canceled"):
+            detail = (handle.error or "").strip().splitlines()[-1:] or ["no detail"]
+            from engine.services.batches import mark_failed
+
+            mark_failed(essaim.db, batch_id, f"the ingestion job {handle.status}: {detail[0]}")
+        report = services.batch_report(essaim.db, batch_id)
+    return report
+
+
+def _fail_lines(message: str) -> typer.Exit:
+    """Every error of a refused upload, one ``error:`` line each."""
+    lines = message.split("\n")
+    for line in lines[:-1]:
+        fail(line)
+    return fail(lines[-1])
 
 
 @handles_errors
 def export(
     project: str = typer.Argument(..., help="Project slug."),
-    fmt: str = typer.Option("csv", "--format", help=f"One of {', '.join(FORMATS)}."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="File (default stdout)."),
+    fmt: str | None = typer.Option(None, "--format", help="csv (default) or jsonl."),
+    output: str | None = typer.Option(  # a str: Path() drops the "/" that marks a folder
+        None, "-o", "--output", help="File (default stdout); with --document, a file or a folder."
+    ),
     raw: bool = typer.Option(False, "--raw", help="One row per answer instead of per item."),
+    document: bool = typer.Option(
+        False, "--document", help="Proofreading, translation: write the documents themselves."
+    ),
+    formulas: str = typer.Option(
+        "escape",
+        "--formulas",
+        help="CSV cells starting with = + - @: 'escape' (a leading ') or 'keep' as stored.",
+    ),
 ) -> None:
-    """Export results (one row per item) or raw answers (task, worker, label, seconds)."""
-    if fmt not in FORMATS:
+    """Export results (one row per item with its inputs), raw answers, or the documents."""
+    from engine.document_export import write_documents
+    from engine.exporting import FORMULAS, check_output
+    from engine.terminal import printable
+
+    if fmt is not None and fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}")
+    if formulas not in FORMULAS:
+        raise fail(f"--formulas must be one of {', '.join(FORMULAS)}")
     essaim = state.essaim()
+    if document:
+        if raw or fmt is not None:
+            raise fail("--document writes the documents themselves; drop --raw and --format")
+        written = write_documents(essaim.db, project, output)
+        if output is not None:
+            note = f" ({written.undecided} sentences undecided, kept as uploaded)"
+            errors.print(f"{len(written.paths)} documents written to {printable(output)}"
+                         f"{note if written.undecided else ''}", markup=False)  # fmt: skip
+        return
+    fmt = fmt or "csv"
+    check_output(output)
     if output is None or essaim.queue.is_inline:
-        rows = write_export(essaim.db, project, output, fmt=fmt, raw=raw)
+        rows = write_export(essaim.db, project, output, fmt=fmt, raw=raw, formulas=formulas)
     else:  # with Redis, a worker builds the file (it must see the same path)
         services.get_project(essaim.db, project)  # a wrong slug fails here, not in the worker
-        handle = essaim.queue.enqueue(jobs.export_job, project, str(output.resolve()), fmt, raw)
+        handle = essaim.queue.enqueue(jobs.export_job, project, str(Path(output).resolve()),
+                                      fmt, raw, formulas)  # fmt: skip
         while handle.status not in ("finished", "failed", "stopped", "canceled"):
             time.sleep(0.5)
             handle = essaim.queue.fetch(handle)
@@ -83,7 +178,7 @@ def export(
             raise fail(f"export job {handle.id} {handle.status}: {handle.error}")
         rows = handle.result["rows"]
     if output is not None:
-        errors.print(f"{rows} rows written to {output}")
+        errors.print(f"{rows} rows written to {printable(output)}", markup=False)
 
 
 @answers_app.command("import")
@@ -106,5 +201,13 @@ def answers_import(
 
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.completed} records"), TimeElapsedColumn(),
-                    console=errors, transient=True)  # fmt: skip
+                    TextColumn("{task.completed:,.0f} records"), _RateColumn(),
+                    TimeElapsedColumn(), console=errors, transient=True)  # fmt: skip
+
+
+class _RateColumn(ProgressColumn):
+    """Records per second of a bar."""
+
+    def render(self, task: Any) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")

@@ -1,19 +1,24 @@
-"""Running an installation: schema, projects, roles, status, the RQ worker."""
+"""Running an installation: schema, projects, roles, status, the RQ worker.
+
+Imports of the database and the services happen inside the commands: ``essaim status
+--help`` or ``essaim db --help`` then cost no more than typer itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from engine import services
-from engine.cli.context import console, fail, handles_errors, print_json, state
-from engine.db import Database
-from engine.migrate import upgrade
-from engine.services.dto import ProjectStatus
-from engine.spec import load_spec
+from engine.cli.context import cell, console, fail, handles_errors, print_json, shown, state
+from engine.terminal import printable
+
+if TYPE_CHECKING:
+    from engine.services.dto import ProjectStatus
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 project_app = typer.Typer(help="Create and list projects.", no_args_is_help=True)
@@ -33,17 +38,24 @@ def register(app: typer.Typer) -> None:
 @handles_errors
 def db_upgrade() -> None:
     """Create the schema or bring it to the newest revision."""
+    from engine.db import Database
+    from engine.migrate import upgrade
+
     settings = state.settings()
     database = Database(settings.database_url)
     upgrade(database)
-    console.print(f"database at the newest revision: {_safe_url(settings.database_url)}")
+    console.print(shown(f"database at the newest revision: {_safe_url(settings.database_url)}"))
 
 
 @project_app.command("create")
 @handles_errors
 def project_create(spec: Path = typer.Argument(..., help="Project spec (TOML).")) -> None:
     """Create a project from a spec; prints the new project's slug."""
-    info = services.create_project(state.essaim().db, load_spec(spec))
+    from engine import services
+    from engine.spec import load_spec
+
+    project_spec = load_spec(spec)  # a bad spec fails before any database work
+    info = services.create_project(state.essaim().db, project_spec)
     typer.echo(info.slug)
 
 
@@ -51,14 +63,17 @@ def project_create(spec: Path = typer.Argument(..., help="Project spec (TOML).")
 @handles_errors
 def project_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List projects."""
+    from engine import services
+
     projects = services.list_projects(state.essaim().db)
     if as_json:
         print_json([p.__dict__ for p in projects])
         return
     table = Table("slug", "name", "kind", "status", "overlap", "confidence", "gold rate")
     for p in projects:
-        table.add_row(p.slug, p.name, p.kind, p.status, f"{p.overlap_min}-{p.overlap_max}",
-                      f"{p.confidence:.2f}", f"{p.gold_rate:.2f}")  # fmt: skip
+        table.add_row(cell(p.slug), cell(p.name), cell(p.kind), cell(p.status),
+                      f"{p.overlap_min}-{p.overlap_max}", f"{p.confidence:.2f}",
+                      f"{p.gold_rate:.2f}")  # fmt: skip
     console.print(table)
 
 
@@ -68,6 +83,8 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Progress of a project: items, tasks by status, answers, contributors, completion."""
+    from engine import services
+
     report = services.project_status(state.essaim().db, project)
     if as_json:
         print_json(report.as_dict())
@@ -76,15 +93,19 @@ def status(
 
 
 def print_status(report: ProjectStatus) -> None:
-    console.print(f"[bold]{report.name}[/] ({report.slug}, {report.kind}, {report.status})",
-                  highlight=False)  # fmt: skip
+    """The status as lines of text; names and slugs are the requester's: no markup in them."""
+    title = Text(printable(report.name, keep_newlines=False), style="bold")
+    title.append(printable(f" ({report.slug}, {report.kind}, {report.status})"))
+    console.print(title, highlight=False)
     console.print(
         f"items {report.items}  answers {report.answers}  "
-        f"contributors {report.contributors}  gold tasks {report.gold_tasks}"
+        f"contributors {report.contributors}  gold tasks {report.gold_tasks}",
+        markup=False,
+        highlight=False,
     )
     tasks = "  ".join(f"{name} {count}" for name, count in report.tasks.items())
-    console.print(f"tasks: {tasks}")
-    console.print(f"completion: {report.completion:.1%}")
+    console.print(f"tasks: {tasks}", markup=False, highlight=False)
+    console.print(f"completion: {report.completion:.1%}", markup=False, highlight=False)
 
 
 @role_app.command("grant")
@@ -95,8 +116,11 @@ def role_grant(
     project: str | None = typer.Option(None, help="Only on this project."),
 ) -> None:
     """Grant a role to a platform identity (created if never seen)."""
+    from engine import services
+
     info = services.grant_role(state.essaim().db, identity, role, project=project)
-    console.print(f"{identity}: roles {', '.join(info.roles)}", highlight=False)
+    where = f" on {project}" if project else ""
+    console.print(shown(f"{identity}: roles{where} {', '.join(info.roles)}"), highlight=False)
 
 
 @handles_errors
@@ -105,15 +129,18 @@ def sweep(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
 
     The running bots do it every minute; where none runs, call it from cron.
     """
+    from engine import services
+
     report = services.sweep(state.essaim().db)
     if as_json:
         print_json(asdict(report))
         return
     closed = ", ".join(str(batch) for batch in report.batches_closed) or "none"
     console.print(f"leases released: {report.leases_released}  batches closed: {closed}",
-                  highlight=False)  # fmt: skip
+                  markup=False, highlight=False)  # fmt: skip
 
 
+@handles_errors
 def worker(
     burst: bool = typer.Option(False, help="Stop when the queue is empty."),
 ) -> None:
@@ -121,6 +148,7 @@ def worker(
     from redis import Redis
     from rq import Queue, Worker
 
+    from engine.db import Database
     from engine.jobs import set_process_database
 
     settings = state.settings()

@@ -1,22 +1,23 @@
-"""Quality from the command line: a project's picture, and stateless aggregation of a CSV."""
+"""Quality from the command line: a project's picture, and stateless aggregation of a CSV.
+
+`aggregate` needs no database: it imports neither SQLAlchemy nor the services, and reads
+with the columnar path of `engine.tables`, so a million answers take about a second.
+Heavy imports stay inside the commands.
+"""
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
-from rich.table import Table
 
 from engine.cli.context import console, errors, fail, handles_errors, print_json, state
-from engine.quality_report import quality_report
-from quality.aggregation import DawidSkene, MajorityVote, OneCoinDawidSkene, WeightedMajorityVote
-from quality.agreement import alpha
-from quality.answers import AnswerSet, read_answers_csv, read_gold_csv
-from quality.skill import smoothed_accuracy
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from quality.answers import AnswerSet
 
 METHODS = ("mv", "wmv", "ds", "onecoin")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -34,6 +35,10 @@ def quality(
     chart: Path | None = typer.Option(None, "--chart", help="Write a PNG chart here."),
 ) -> None:
     """Agreement (Krippendorff's alpha), workers, effort per task and review backlog."""
+    from rich.table import Table
+
+    from engine.quality_report import quality_report
+
     report = quality_report(state.essaim().db, project)
     if chart is not None:
         from engine.charts import quality_chart
@@ -73,22 +78,33 @@ def aggregate(
     answers_file: Path = typer.Argument(..., help="CSV task,worker,label (crowd-kit format)."),
     method: str = typer.Option("ds", "--method", help="mv, wmv, ds or onecoin."),
     level: str = typer.Option("nominal", "--level", help="Alpha level: " + ", ".join(LEVELS)),
-    gold_file: Path | None = typer.Option(None, "--gold", help="CSV task,label of known answers."),
+    gold_file: Path | None = typer.Option(
+        None, "--gold", help="CSV task,label of known answers (labels the workers used)."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Where to write results."),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="Text encoding of the files (default: detected)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Aggregate answers without a database; writes task,label,confidence."""
+    """Aggregate answers without a database; writes task,label,confidence.
+
+    Ids and labels are the exact strings of the file (only surrounding whitespace trimmed);
+    results come in the order tasks first appear in the answers file.
+    """
+    from engine.tables import TableError, read_answers, read_file
+
     if method not in METHODS:
         raise fail(f"--method must be one of {', '.join(METHODS)}")
     if level not in LEVELS:
         raise fail(f"--level must be one of {', '.join(LEVELS)}")
+    _check_output(output)
     try:
-        answers = read_answers_csv(answers_file)
-        gold = read_gold_csv(gold_file) if gold_file else None
-    except (OSError, ValueError) as exc:
-        raise fail(str(exc)) from None
+        answers = read_answers(read_file(answers_file), str(answers_file), encoding=encoding)
+        gold = _read_gold(gold_file, answers, encoding) if gold_file else None
+    except TableError as exc:
+        raise fail_plain(str(exc)) from None
     model = _fit(method, answers, gold)
-    labels = answers.label_values[model.labels_]
     summary = {
         "method": method,
         "tasks": answers.n_tasks,
@@ -97,7 +113,7 @@ def aggregate(
         "alpha": _alpha(answers, level),
         "level": level,
     }
-    _write_results(output, answers, labels, model.confidence_)
+    _write_results(output, answers, model.labels_, model.confidence_)
     if as_json:
         print_json(summary)
     else:
@@ -105,7 +121,52 @@ def aggregate(
                                for k, v in summary.items()))  # fmt: skip
 
 
-def _fit(method: str, answers: AnswerSet, gold: dict[Any, Any] | None) -> Any:
+def fail_plain(message: str) -> typer.Exit:
+    """`fail` for a message that quotes a file's content: no markup, no control characters."""
+    from rich.markup import escape
+
+    from engine.terminal import printable
+
+    return fail(escape(printable(message)))
+
+
+def _check_output(output: Path | None) -> None:
+    """Refuse an output that cannot be written before any work is done."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise fail_plain(f"{output}: -o is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise fail_plain(f"{output}: no folder {str(output.parent)!r} to write into")
+
+
+def _read_gold(path: Path, answers: AnswerSet, encoding: str | None) -> dict[str, str]:
+    """{task: label} of a gold file; a label no worker used is an error naming its line.
+
+    Gold for a task that has no answers is ignored (there is nothing to clamp).
+    """
+    from engine.tables import Problems, read_file, read_labels
+
+    name = str(path)
+    gold, lines = read_labels(read_file(path), name, encoding=encoding)
+    known = set(answers.label_values.tolist())
+    problems = Problems(name)
+    for task, label in gold.items():
+        if label not in known:
+            problems.add(lines[task], "label", f"gold label {label!r} of task {task!r} is "
+                         "not a label of the answers file")  # fmt: skip
+    problems.raise_if_any()
+    return gold
+
+
+def _fit(method: str, answers: AnswerSet, gold: dict[str, str] | None) -> Any:
+    from quality.aggregation import (
+        DawidSkene,
+        MajorityVote,
+        OneCoinDawidSkene,
+        WeightedMajorityVote,
+    )
+
     if method == "mv":
         return MajorityVote().fit(answers)
     if method == "ds":
@@ -115,8 +176,12 @@ def _fit(method: str, answers: AnswerSet, gold: dict[Any, Any] | None) -> Any:
     return WeightedMajorityVote().fit(answers, _gold_skills(answers, gold))
 
 
-def _gold_skills(answers: AnswerSet, gold: dict[Any, Any] | None) -> np.ndarray:
+def _gold_skills(answers: AnswerSet, gold: dict[str, str] | None) -> np.ndarray:
     """Per-worker smoothed gold accuracy for the weighted vote (0.5 without gold)."""
+    import numpy as np
+
+    from quality.skill import smoothed_accuracy
+
     gold_code = np.full(answers.n_tasks, -1, dtype=np.int64)
     if gold:
         code_of = {value: code for code, value in enumerate(answers.label_values.tolist())}
@@ -132,22 +197,60 @@ def _gold_skills(answers: AnswerSet, gold: dict[Any, Any] | None) -> np.ndarray:
 
 
 def _alpha(answers: AnswerSet, level: str) -> float | None:
+    """Alpha at ``level``; ordinal and wider levels read the labels as numbers for it alone."""
+    import math
+    from dataclasses import replace
+
+    import numpy as np
+
+    from quality.agreement import alpha
+
+    measured = answers
+    if level != "nominal":
+        numbers = []
+        for label in answers.label_values.tolist():
+            try:
+                number = float(label)
+            except ValueError:
+                number = math.nan
+            if not math.isfinite(number):
+                raise fail_plain(f"--level {level} needs numeric labels; {label!r} is not a number")
+            numbers.append(number)
+        measured = replace(answers, label_values=np.array(numbers, dtype=np.float64))
     try:
-        value = alpha(answers, level)  # type: ignore[arg-type]
+        value = alpha(measured, level)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise fail(str(exc)) from None
+        raise fail_plain(str(exc)) from None
     return None if not np.isfinite(value) else round(float(value), 6)
 
 
 def _write_results(
     output: Path | None, answers: AnswerSet, labels: np.ndarray, confidence: np.ndarray
 ) -> None:
-    handle = sys.stdout if output is None else output.open("w", encoding="utf-8", newline="")
+    """``task,label,confidence`` rows, ids written back as read (quoted only where CSV needs
+    it), built as one string: a million answers' 200,000 rows in a tenth of a second."""
+    import sys
+
+    tasks = _cells(answers.task_ids.tolist())
+    values = _cells(answers.label_values.tolist())
+    rows = [f"{task},{values[label]},{conf:.6f}\r\n"
+            for task, label, conf in zip(tasks, labels.tolist(), confidence.tolist(),
+                                         strict=True)]  # fmt: skip
+    text = "task,label,confidence\r\n" + "".join(rows)
+    if output is None:
+        sys.stdout.write(text)
+        return
     try:
-        writer = csv.writer(handle)
-        writer.writerow(["task", "label", "confidence"])
-        for task, label, conf in zip(answers.task_ids, labels, confidence, strict=True):
-            writer.writerow([task, label, f"{conf:.6f}"])
-    finally:
-        if output is not None:
-            handle.close()
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise fail_plain(f"{output}: cannot write: {exc.strerror}") from None
+
+
+def _cells(values: list[str]) -> list[str]:
+    """CSV cells as `csv.writer` writes them (quoted only when they hold ``,`` ``"`` or a line
+    break); one look at all of them first, since almost always none needs quoting."""
+    joined = "\n".join(values)
+    if not any(char in joined for char in ',"\r') and joined.count("\n") == len(values) - 1:
+        return values
+    quoted = ('"' + value.replace('"', '""') + '"' for value in values)
+    return [q if any(c in v for c in ',"\r\n') else v for v, q in zip(values, quoted, strict=True)]

@@ -12,6 +12,7 @@ and the writes of one answer go to PostgreSQL as one statement (`engine.services
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
@@ -60,11 +61,13 @@ def submit_answer(
     now: datetime | None = None,
     rng: random.Random | None = None,
     chain_next: bool = True,
+    only: Collection[int] | None = None,
 ) -> SubmitResult:
     """Store one answer and return what happened plus, by default, the next task.
 
     ``seconds`` is the time between showing the task and the answer, when the adapter knows
-    it; otherwise it is measured from the lease.
+    it; otherwise it is measured from the lease. ``only`` restricts the next task to those
+    task ids (a replay, see `next_task`).
     """
     moment = now or utcnow()
 
@@ -83,7 +86,7 @@ def submit_answer(
             project, worker, after = chain
             nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
                              project=project, worker=worker, after=after,
-                             reuse_lease=result.status != "accepted")  # fmt: skip
+                             reuse_lease=result.status != "accepted", only=only)  # fmt: skip
             result = replace(result, next=nxt)
         return result
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Collection
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -58,15 +59,20 @@ def next_task(
     *,
     now: datetime | None = None,
     rng: random.Random | None = None,
+    only: Collection[int] | None = None,
 ) -> NextTask:
     """Lease the next task for a contributor, or say why there is none.
 
     ``project`` is a slug; without it the contributor's current project is used, else the
     oldest active project that has work. A contributor holding a live lease on the project
-    gets that same task back, so pressing "next" twice never hoards tasks.
+    gets that same task back, so pressing "next" twice never hoards tasks. ``only`` (task
+    ids) restricts this call to those tasks: a replay offers a recorded worker only what
+    they answered in the recording.
     """
     moment = now or utcnow()
-    return db.run(lambda session: offer_next(session, contributor_id, project, now=moment, rng=rng))
+    return db.run(
+        lambda session: offer_next(session, contributor_id, project, now=moment, rng=rng, only=only)
+    )
 
 
 def offer_next(
@@ -80,6 +86,7 @@ def offer_next(
     project: ProjectRow | None = None,
     worker: WorkerRow | None = None,
     after: TaskKey | None = None,
+    only: Collection[int] | None = None,
 ) -> NextTask:
     """`next_task` inside the caller's transaction (submit chains it after an answer).
 
@@ -105,12 +112,15 @@ def offer_next(
         project.gold_rate, answers=worker.n_answers, gold_seen=worker.gold_seen,
         accuracy=worker.accuracy,
     ):  # fmt: skip
-        task = _gold_candidate(session, contributor_id, project.id)
+        task = _gold_candidate(session, contributor_id, project.id, only)
         if task is not None:
             assignment_id = lease_task(session.connection(), task.id, True, contributor_id,
                                        project.id, now, expires_at)  # fmt: skip
             return NextTask("task", _offer(project, assignment_id, expires_at, task), project.slug)
-    leased = _lease_free_task(session, contributor_id, project.id, now, expires_at, after)
+    if only is None:
+        leased = _lease_free_task(session, contributor_id, project.id, now, expires_at, after)
+    else:
+        leased = _lease_among(session, contributor_id, project.id, now, expires_at, only)
     if leased is None:
         return NextTask(status="none", project_slug=project.slug)
     assignment_id, columns = leased[0], tuple[Any, ...](leased[1:])
@@ -285,6 +295,50 @@ def _lease_free_task(
     return leased
 
 
+def _lease_among(
+    session: Session,
+    contributor_id: int,
+    project_id: int,
+    now: datetime,
+    expires_at: datetime,
+    only: Collection[int],
+) -> tuple[Any, ...] | None:
+    """`_lease_free_task` restricted to the tasks ``only`` (a replay's filter).
+
+    Off the hot path: the statement varies with the ids (inlined, so any number fits), and
+    a task locked by another transaction is passed over without the retries.
+    """
+    if not only:
+        return None
+    parameters: dict[str, Any] = {"p_project_id": project_id, "p_contributor_id": contributor_id}
+    if len(only) <= MAX_BOUND_IDS:
+        look, parameters["p_only"] = _among_statement(), sorted(only)
+    else:
+        look = _look(_among(only), locking=True)
+    task = session.execute(look, parameters).first()
+    if task is None:
+        return None
+    assignment_id = lease_task(session.connection(), task[0], False, contributor_id,
+                               project_id, now, expires_at)  # fmt: skip
+    return (assignment_id, *task)
+
+
+MAX_BOUND_IDS = 30_000
+"""Up to this many ids a replay's filter binds them (SQLite allows 32,766 parameters);
+beyond, they are written into the SQL."""
+
+
+@cache
+def _among_statement() -> Any:
+    """Built once: the filtered look with the ids as one expanding parameter."""
+    return _look(Task.id.in_(bindparam("p_only", expanding=True)), locking=True)
+
+
+def _among(only: Collection[int]) -> Any:
+    """``Task.id IN (...)`` with the ids written in the SQL: no limit on bound parameters."""
+    return Task.id.in_(bindparam("p_only", sorted(only), expanding=True, literal_execute=True))
+
+
 def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> tuple[Any, ...] | None:
     """One look for a free task, leased at once when found.
 
@@ -388,8 +442,12 @@ def _find_and_lease_statement(after: bool) -> Any:
     )
 
 
-def _gold_candidate(session: Session, contributor_id: int, project_id: int) -> Row[Any] | None:
-    """A control task this contributor has not seen; control tasks have no answer limit."""
+def _gold_candidate(
+    session: Session, contributor_id: int, project_id: int, only: Collection[int] | None = None
+) -> Row[Any] | None:
+    """A control task this contributor has not seen (among ``only`` when given); control
+    tasks have no answer limit."""
+    among = [] if only is None else [_among(only)]
     return session.execute(
         select(*OFFER_COLUMNS)
         .where(
@@ -399,6 +457,7 @@ def _gold_candidate(session: Session, contributor_id: int, project_id: int) -> R
                 Task.status.in_(("open", "resolved")),
             ),  # resolved: made gold by a moderator
             _not_seen_by(contributor_id),
+            *among,
         )
         .order_by(func.random())
         .limit(1)

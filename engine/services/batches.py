@@ -1,84 +1,252 @@
-"""Batches: store an upload, then ingest it into items and micro-tasks in one transaction.
+"""Batches: store an upload in chunks, then ingest it into items and micro-tasks at once.
 
-The upload's bytes are kept in the database until ingested, so the ingestion job can run in
-any worker process. Ingestion streams the records and inserts them in bulk; any bad record
-rolls the whole batch back, so a failed upload leaves no item or task behind.
+The upload's bytes are kept in the database (``batch_chunk``, about a mebibyte a row) until
+ingested, so the ingestion job can run in any worker process. Uploading checks what needs
+no parsing (file type, size, encoding, a file already uploaded); ingesting checks every
+record first, then inserts them all in one transaction (`engine.services.ingesting`): a bad
+upload leaves no item or task behind, and every one of its errors is reported. A failed
+ingestion always ends ``failed`` with its error, whatever went wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import hashlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict
-from itertools import islice
-from typing import Any
+from typing import IO, Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.errors import InvalidUpload, NotFound
-from engine.models import Batch, Item, Project, Task, utcnow
+from engine.models import Batch, BatchChunk, Project, Task, utcnow
 from engine.services.common import log_event, project_by_slug, task_type_of
 from engine.services.contributors import require_role
 from engine.services.dto import BatchReport
+from engine.services.ingesting import (
+    MAX_ERRORS,
+    Checked,
+    Progress,
+    Upload,
+    check_records,
+    store_rows,
+)
 from engine.services.outbox import notify
-from tasks.base import InvalidRecord, TaskType
-from tasks.uploads import Record, UploadError, read_records
+from tasks.uploads import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    MIB,
+    RESERVED,
+    UploadError,
+    check_encoding,
+    check_value,
+    upload_kind,
+)
 
-CHUNK = 1000
-Progress = Callable[[int], None]
+CHUNK_BYTES = MIB
+Source = bytes | IO[bytes]
+"""An upload: its bytes, or a binary file open for reading (read twice: it must seek)."""
+
+FORCE_HINT = "to upload it again anyway, use: essaim batch add --force"
+REPEAT_HINT = "to add them anyway, use: essaim batch add --allow-repeated-ids"
+
+
+class UploadRefused(InvalidUpload):
+    """Every error of an ingestion: ``str()`` lists them one a line (the first
+    `MAX_ERRORS`, then "and N more"); file, line and field are the first error's."""
+
+    def __init__(self, errors: list[InvalidUpload], total: int) -> None:
+        first = errors[0]
+        super().__init__(first.filename, _detail(first), first.line, first.field)
+        self.errors = tuple(str(error) for error in errors)
+        self.total = total
+        self.args = (error_text(self.errors, total),)
+
+
+def _detail(error: InvalidUpload) -> str:
+    """The message of ``error`` without its file, line and field (given again apart)."""
+    where = error.filename + (f":{error.line}" if error.line else "") + ": "
+    where += f"field '{error.field}': " if error.field else ""
+    return str(error)[len(where) :]
+
+
+def error_text(errors: tuple[str, ...], total: int) -> str:
+    """One error a line, then how many more were not listed."""
+    lines = list(errors)
+    if total > len(errors):
+        lines.append(f"and {total - len(errors)} more errors")
+    return "\n".join(lines)
 
 
 def upload_batch(
     db: Database,
     slug: str,
     filename: str,
-    data: bytes,
+    data: Source,
     *,
     encoding: str | None = None,
     actor_id: int | None = None,
+    force: bool = False,
+    allow_repeated_ids: bool = False,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> int:
-    """Store an upload as a pending batch and return its id; nothing is parsed yet.
+    """Store an upload as a pending batch and return its id; no record is parsed yet.
 
-    The cheap checks (file type, size, encoding) run here so a requester hears at once.
+    What needs no parsing is checked here so a requester hears at once: the file type, the
+    size, the encoding (detected unless forced; the batch keeps the one used), and a file
+    whose bytes were already uploaded to the project (refused unless ``force``).
     """
     try:
-        read_records(data, filename, encoding=encoding)
+        upload_kind(filename)
+        _check_filename(filename)
+        size, digest = _size_and_hash(data)
+        if size > max_bytes:
+            raise UploadError(f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes; "
+                              "split it into several uploads", filename=filename)  # fmt: skip
+        used = check_encoding(lambda: _chunks_of(data), filename, encoding)
     except UploadError as exc:
         raise InvalidUpload(filename, exc.message, exc.line, exc.field) from None
     with db.write() as session:
         project = project_by_slug(session, slug)
         require_role(session, actor_id, "requester", "uploading a batch", project.id)
-        batch = Batch(project_id=project.id, filename=filename, encoding=encoding, source=data,
-                      uploaded_by=actor_id)  # fmt: skip
+        if not force:
+            _refuse_twice(session, project, filename, digest)
+        batch = Batch(project_id=project.id, filename=filename, encoding=used,
+                      content_hash=digest, n_bytes=size, max_rows=max_rows,
+                      allow_repeated_ids=allow_repeated_ids, uploaded_by=actor_id)  # fmt: skip
         session.add(batch)
         session.flush()
+        for seq, chunk in enumerate(_chunks_of(data)):
+            session.execute(insert(BatchChunk), [{"batch_id": batch.id, "seq": seq,
+                                                  "data": chunk}])  # fmt: skip
         return batch.id
 
 
+def _check_filename(filename: str) -> None:
+    problem = check_value(filename)
+    if problem is None and len(filename) > 255:
+        problem = "the file name is longer than 255 characters"
+    if problem is not None:
+        raise UploadError(f"file name: {problem}", filename=filename[:80])
+
+
+def _chunks_of(data: Source) -> Iterator[bytes]:
+    if isinstance(data, bytes | bytearray | memoryview):
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK_BYTES):
+            yield bytes(view[start : start + CHUNK_BYTES])
+        return
+    data.seek(0)
+    while chunk := data.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _size_and_hash(data: Source) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in _chunks_of(data):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _refuse_twice(session: Session, project: Project, filename: str, digest: str) -> None:
+    earlier = session.execute(
+        select(Batch.id, Batch.filename).where(
+            Batch.project_id == project.id, Batch.content_hash == digest, Batch.status != "failed"
+        ).order_by(Batch.id).limit(1)
+    ).first()  # fmt: skip
+    if earlier is not None:
+        raise InvalidUpload(filename, f"this file was already uploaded to {project.slug!r} as "
+                            f"batch {earlier.id} ({earlier.filename}); {FORCE_HINT}")  # fmt: skip
+
+
 def ingest_batch(db: Database, batch_id: int, progress: Progress | None = None) -> BatchReport:
-    """Turn a pending batch into items and tasks; idempotent for a re-delivered job."""
+    """Turn a pending batch into items and tasks; idempotent for a re-delivered job.
+
+    Raises `UploadRefused` (an `InvalidUpload`) listing every error; the batch is then
+    ``failed``, as it is when anything else goes wrong (and that error is raised again).
+    """
     try:
-        with db.write() as session:
-            batch = _pending_batch(session, batch_id)
-            if batch.status != "pending":
-                return _report(session, batch)
-            project = session.get_one(Project, batch.project_id)
-            counts = _insert_records(session, batch, project, progress)
-            batch.n_items, batch.n_tasks, n_gold = counts
-            batch.status = "open"
-            batch.source = None
-            if session.get_bind().dialect.name == "postgresql":
-                # Fresh statistics, or the planner may sort every open task per request.
-                session.execute(text("ANALYZE task"))
-            log_event(session, "batch.ingest", actor_id=batch.uploaded_by, project_id=project.id,
-                      batch=batch.id, items=batch.n_items, tasks=batch.n_tasks)  # fmt: skip
-            report = _report(session, batch, n_gold)
-            notify(session, batch.uploaded_by, "batch.ingested", **asdict(report))
-            return report
+        return _ingest(db, batch_id, progress)
     except InvalidUpload as exc:
         _mark_failed(db, batch_id, str(exc))
         raise
+    except Exception as exc:
+        _mark_failed(db, batch_id, f"ingestion failed ({type(exc).__name__}: {exc})",
+                     name_file=True)  # fmt: skip
+        raise
+
+
+def _ingest(db: Database, batch_id: int, progress: Progress | None) -> BatchReport:
+    with db.read() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound("batch", batch_id)
+        if batch.status != "pending":
+            return _report(session, batch)
+        upload = _upload_of(session, batch)
+    with tempfile.TemporaryFile() as spool:
+        with db.read() as session:
+            checked = check_records(session, upload, spool, progress)
+        _refuse(upload, checked)
+        spool.seek(0)
+        with db.write() as session:
+            batch = _pending_batch(session, batch_id)
+            if batch.status != "pending":  # another worker ingested it meanwhile
+                return _report(session, batch)
+            store_rows(session, upload, spool, progress)
+            return _opened(session, batch, checked)
+
+
+def _upload_of(session: Session, batch: Batch) -> Upload:
+    project = session.get_one(Project, batch.project_id)
+    task_type = task_type_of(project)
+    settings = dict(project.settings or {})
+    reserved: tuple[str, ...] = (*RESERVED, str(settings.get("text_field") or "text"))
+    if task_type.name == "labeling":
+        from tasks.labeling import MEDIA_FIELDS
+
+        reserved = (*reserved, *MEDIA_FIELDS)
+    return Upload(batch_id=batch.id, project_id=project.id, filename=batch.filename,
+                  encoding=batch.encoding or "utf-8-sig",
+                  max_rows=batch.max_rows or DEFAULT_MAX_ROWS, settings=project.settings,
+                  overlap_min=project.overlap_min, task_type=task_type,
+                  reserved=tuple(dict.fromkeys(reserved)),
+                  allow_repeated_ids=batch.allow_repeated_ids)  # fmt: skip
+
+
+def _refuse(upload: Upload, checked: Checked) -> None:
+    errors = list(checked.errors)
+    total = checked.n_errors
+    if checked.n_repeated and not upload.allow_repeated_ids:
+        listed = ", ".join(repr(external_id) for external_id in checked.repeated)
+        more = checked.n_repeated - len(checked.repeated)
+        tail = f" and {more} more" if more else ""
+        errors.append(InvalidUpload(upload.filename, f"{checked.n_repeated} ids repeat ids of "
+                                    f"earlier batches of the project: {listed}{tail}; "
+                                    f"{REPEAT_HINT}", field="id"))  # fmt: skip
+        total += 1
+    if total:
+        raise UploadRefused(errors[: MAX_ERRORS + 1], total)
+
+
+def _opened(session: Session, batch: Batch, checked: Checked) -> BatchReport:
+    batch.n_items, batch.n_tasks = checked.n_items, checked.n_tasks
+    batch.n_repeated_ids = checked.n_repeated
+    batch.status = "open"
+    session.execute(delete(BatchChunk).where(BatchChunk.batch_id == batch.id))
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, or the planner may sort every open task per request.
+        session.execute(text("ANALYZE task"))
+    log_event(session, "batch.ingest", actor_id=batch.uploaded_by, project_id=batch.project_id,
+              batch=batch.id, items=batch.n_items, tasks=batch.n_tasks)  # fmt: skip
+    report = _report(session, batch, checked.n_gold)
+    notify(session, batch.uploaded_by, "batch.ingested", **_notice(report))
+    return report
 
 
 def batch_report(db: Database, batch_id: int) -> BatchReport:
@@ -98,116 +266,41 @@ def _pending_batch(session: Session, batch_id: int) -> Batch:
     return batch
 
 
-def _insert_records(
-    session: Session, batch: Batch, project: Project, progress: Progress | None
-) -> tuple[int, int, int]:
-    task_type = task_type_of(project)
-    assert batch.source is not None
-    try:
-        records = read_records(batch.source, batch.filename, encoding=batch.encoding)
-    except UploadError as exc:
-        raise InvalidUpload(batch.filename, exc.message, exc.line, exc.field) from None
-    seen: set[str] = set()
-    n_items = n_tasks = n_gold = 0
-    for chunk in _chunks(_guard(records, batch.filename)):
-        items, tasks = _split_chunk(chunk, batch, project, task_type, seen, start=n_items)
-        item_ids = (
-            session.execute(insert(Item).returning(Item.id, sort_by_parameter_order=True), items)
-            .scalars()
-            .all()
-        )
-        rows = [dict(task, item_id=item_ids[index], batch_id=batch.id) for index, task in tasks]
-        if rows:
-            session.execute(insert(Task), rows)
-        n_items += len(items)
-        n_tasks += len(rows)
-        n_gold += sum(1 for row in rows if row["is_gold"])
-        if progress is not None:
-            progress(len(items))
-    if n_items == 0:
-        raise InvalidUpload(batch.filename, "no records found")
-    return n_items, n_tasks, n_gold
-
-
-def _split_chunk(
-    chunk: list[Record],
-    batch: Batch,
-    project: Project,
-    task_type: TaskType,
-    seen: set[str],
-    start: int,
-) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]]]:
-    items: list[dict[str, Any]] = []
-    tasks: list[tuple[int, dict[str, Any]]] = []
-    for offset, record in enumerate(chunk):
-        external_id = _external_id(record, start + offset + 1, batch.filename)
-        if external_id in seen:
-            raise InvalidUpload(batch.filename, f"duplicate id {external_id!r}", record.line, "id")
-        seen.add(external_id)
-        try:
-            micro_tasks = task_type.split(record.fields, project.settings)
-            payload = task_type.item_payload(record.fields, project.settings)
-        except InvalidRecord as exc:
-            raise InvalidUpload(batch.filename, exc.message, record.line, exc.field) from None
-        if not micro_tasks:
-            raise InvalidUpload(batch.filename, "nothing to do in this record", record.line)
-        items.append({"project_id": project.id, "batch_id": batch.id, "external_id": external_id,
-                      "line": record.line, "payload": payload})  # fmt: skip
-        for micro in micro_tasks:
-            is_gold = micro.gold is not None
-            tasks.append((offset, {
-                "project_id": project.id, "position": micro.position, "payload": micro.payload,
-                "is_gold": is_gold, "gold_answer": micro.gold,
-                "status": "open", "target": 0 if is_gold else project.overlap_min,
-            }))  # fmt: skip
-    return items, tasks
-
-
-def _external_id(record: Record, number: int, filename: str) -> str:
-    """The requester's ``id`` column, else the record's number in the file."""
-    value = record.fields.get("id")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return str(number)
-    if isinstance(value, dict | list):
-        raise InvalidUpload(filename, "id must be a text or a number", record.line, "id")
-    text = str(value).strip()
-    if len(text) > 255:
-        raise InvalidUpload(filename, "id is longer than 255 characters", record.line, "id")
-    return text
-
-
-def _guard(records: Iterable[Record], filename: str) -> Iterator[Record]:
-    """Turn reader errors raised mid-stream into `InvalidUpload`."""
-    try:
-        yield from records
-    except UploadError as exc:
-        raise InvalidUpload(filename, exc.message, exc.line, exc.field) from None
-
-
-def _chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
-    iterator = iter(records)
-    while chunk := list(islice(iterator, CHUNK)):
-        yield chunk
-
-
-def _mark_failed(db: Database, batch_id: int, error: str) -> None:
+def _mark_failed(db: Database, batch_id: int, error: str, *, name_file: bool = False) -> None:
+    """End a pending batch ``failed`` with ``error`` and tell its uploader; its bytes go."""
     with db.write() as session:
         batch = session.get(Batch, batch_id)
-        if batch is not None and batch.status == "pending":
-            batch.status = "failed"
-            batch.error = error
-            batch.source = None
-            batch.completed_at = utcnow()
-            notify(session, batch.uploaded_by, "batch.failed", **asdict(_report(session, batch)))
+        if batch is None or batch.status != "pending":
+            return
+        batch.status = "failed"
+        batch.error = f"{batch.filename}: {error}" if name_file else error
+        batch.completed_at = utcnow()
+        session.execute(delete(BatchChunk).where(BatchChunk.batch_id == batch.id))
+        notify(session, batch.uploaded_by, "batch.failed", **_notice(_report(session, batch)))
+
+
+def mark_failed(db: Database, batch_id: int, error: str) -> None:
+    """For whoever finds a batch's ingestion dead (a worker killed, a job lost)."""
+    _mark_failed(db, batch_id, error, name_file=True)
+
+
+def _notice(report: BatchReport) -> dict[str, Any]:
+    """A report as notice data (JSON: lists, not tuples)."""
+    data = asdict(report)
+    data["errors"] = list(report.errors)
+    return data
 
 
 def _report(session: Session, batch: Batch, n_gold: int | None = None) -> BatchReport:
     slug = session.execute(select(Project.slug).where(Project.id == batch.project_id)).scalar_one()
     if n_gold is None:
         n_gold = session.execute(
-            select(func.count()).select_from(Task).join(Item, Item.id == Task.item_id)
-            .where(Item.batch_id == batch.id, Task.is_gold.is_(True))
+            select(func.count()).select_from(Task)
+            .where(Task.batch_id == batch.id, Task.is_gold.is_(True))
         ).scalar_one()  # fmt: skip
+    errors = tuple(batch.error.split("\n")) if batch.error else ()
+    listed = tuple(line for line in errors if not _is_more(line))
+    total = len(listed) + sum(_more_count(line) for line in errors if _is_more(line))
     return BatchReport(
         batch_id=batch.id,
         project_slug=slug,
@@ -217,4 +310,20 @@ def _report(session: Session, batch: Batch, n_gold: int | None = None) -> BatchR
         n_tasks=batch.n_tasks,
         n_gold=n_gold,
         error=batch.error,
+        encoding=batch.encoding,
+        errors=listed,
+        n_errors=total,
+        n_repeated_ids=batch.n_repeated_ids,
     )
+
+
+def _is_more(line: str) -> bool:
+    return line.startswith("and ") and line.endswith(" more errors")
+
+
+def _more_count(line: str) -> int:
+    return int(line.split()[1])
+
+
+__all__ = ["UploadRefused", "batch_report", "error_text", "ingest_batch", "mark_failed",
+           "upload_batch"]  # fmt: skip

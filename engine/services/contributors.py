@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
+from dataclasses import replace
 
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -186,16 +188,19 @@ def grant_role(
     project: str | None = None,
     actor_id: int | None = None,
 ) -> ContributorInfo:
-    """Grant ``role`` to ``platform:id``; the identity is created if it was never seen."""
+    """Grant ``role`` to ``platform:id``; the identity is created if it was never seen.
+
+    Everything is checked before anything is written: a malformed identity or an unknown
+    project leaves no account behind. The roles returned are those held where the grant
+    applies: on ``project`` when one is given, so the caller can confirm it.
+    """
     if role not in ROLES:
-        raise EssaimError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-    platform, sep, external_id = identity.partition(":")
-    if not sep or not platform or not external_id:
-        raise EssaimError(f"{identity!r} is not of the form platform:id")
-    target = identify(db, platform, external_id)
+        raise EssaimError(f"field 'role': unknown role {role!r}; roles: {', '.join(ROLES)}")
+    platform, external_id = parse_identity(identity)
     with db.write() as session:
         require_role(session, actor_id, "admin", "granting roles")
         project_id = project_by_slug(session, project).id if project else None
+        target = _identify(session, platform, external_id, None, None, ())
         existing = session.execute(
             select(RoleGrant.id).where(
                 RoleGrant.contributor_id == target.id,
@@ -210,7 +215,46 @@ def grant_role(
             log_event(session, "role.grant", actor_id=actor_id, project_id=project_id,
                       role=role, contributor=target.id)  # fmt: skip
         session.flush()
-        return contributor_info(session, _contributor(session, target.id))
+        info = contributor_info(session, _contributor(session, target.id))
+        if project_id is not None:
+            info = replace(info, roles=tuple(sorted(roles_of(session, target.id, project_id))))
+        return info
+
+
+PLATFORMS = ("telegram", "discord", "console", "import", "replay", "sim", "bench", "test")
+"""Where identities come from: the chat adapters, then the engine's own synthetic workers
+(imported answers, replays, simulations, benchmarks) and tests."""
+_ALIASES = {"tg": "telegram", "dc": "discord", "discord.com": "discord", "t.me": "telegram"}
+_TELEGRAM_ID = re.compile(r"[1-9][0-9]{0,15}")  # user ids are positive, at most 52 bits
+_SNOWFLAKE = re.compile(r"[1-9][0-9]{16,19}")  # Discord ids: 17 to 20 digits, under 2**64
+_OTHER_ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")  # the identity column holds 128
+
+
+def parse_identity(identity: str) -> tuple[str, str]:
+    """``platform:id`` checked as the platforms write it, so a typo cannot create an account
+    nobody can ever use: ``telegram:5001``, ``discord:<snowflake>``, ``console:<name>``."""
+
+    def refuse(message: str) -> EssaimError:
+        return EssaimError(f"field 'identity': {identity!r}: {message}")
+
+    if any(ch.isspace() for ch in identity):
+        raise refuse("no spaces allowed, write it as platform:id (e.g. telegram:12345)")
+    platform, sep, external_id = identity.partition(":")
+    if not sep or not platform or not external_id:
+        raise refuse("not of the form platform:id (e.g. telegram:12345)")
+    platform = platform.lower()
+    if platform not in PLATFORMS:
+        hint = f"; did you mean {_ALIASES[platform]!r}?" if platform in _ALIASES else ""
+        raise refuse(f"unknown platform {platform!r}{hint} (known: {', '.join(PLATFORMS)})")
+    if platform == "telegram" and not _TELEGRAM_ID.fullmatch(external_id):
+        raise refuse("a Telegram id is the person's numeric user id (not an @username)")
+    if platform == "discord" and not (
+        _SNOWFLAKE.fullmatch(external_id) and int(external_id) < 2**64
+    ):
+        raise refuse("a Discord id is the person's numeric user id (17 to 20 digits)")
+    if not _OTHER_ID.fullmatch(external_id):
+        raise refuse("the id has control characters or more than 128 characters")
+    return platform, external_id
 
 
 def forget_contributor(db: Database, contributor_id: int, *, actor_id: int | None = None) -> int:

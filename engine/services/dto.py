@@ -93,6 +93,14 @@ class BatchReport:
     n_tasks: int
     n_gold: int = 0
     error: str | None = None
+    encoding: str | None = None
+    """The text encoding the file was read with (forced by the uploader or detected)."""
+    errors: tuple[str, ...] = ()
+    """Every error listed (the first 50), one line each, naming file, line and field."""
+    n_errors: int = 0
+    """How many errors in all: more than listed when past the limit."""
+    n_repeated_ids: int = 0
+    """Items whose id repeats an id of an earlier batch (when the uploader allowed it)."""
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,15 @@
 
 Rows are ``task,worker,label``: ``task`` is the item's id as uploaded (for an item cut into
 several tasks, ``item#position``), ``worker`` any stable name, which becomes an identity on
-the ``import`` platform. Re-importing the same file adds nothing: one answer per
+the ``import`` platform. Ids, workers and labels are the exact strings of the file (only
+surrounding whitespace trimmed; `engine.tables` reads it, as strictly as an upload). Every
+row is checked before anything is stored, and every problem is reported (up to 50): a file
+with one bad row stores nothing. Re-importing the same file adds nothing: one answer per
 (task, worker). The whole file is one transaction.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.db import Database
-from engine.errors import InvalidUpload
 from engine.models import Answer, Assignment, Contributor, Identity, Item, Task, utcnow
 from engine.services.common import ensure_worker_row, project_by_slug, task_type_of
 from engine.services.completion import settle
 from engine.services.contributors import require_role
+from engine.tables import Problems, Table, read_table
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 IMPORT_PLATFORM = "import"
@@ -36,35 +37,27 @@ class ImportReport:
 
 
 def import_answers(
-    db: Database, slug: str, filename: str, data: bytes, *, actor_id: int | None = None
+    db: Database,
+    slug: str,
+    filename: str,
+    data: bytes,
+    *,
+    actor_id: int | None = None,
+    encoding: str | None = None,
 ) -> ImportReport:
-    text = _decode(filename, data)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = {"task", "worker", "label"} - set(reader.fieldnames or [])
-    if missing:
-        raise InvalidUpload(filename, f"missing column(s): {', '.join(sorted(missing))}", 1)
+    """Import a ``task,worker,label`` file; raises `engine.tables.TableError` listing every
+    bad row (nothing stored)."""
+    table = read_table(data, filename, ("task", "worker", "label"), encoding=encoding)
     now = utcnow()
     with db.write() as session:
         project = project_by_slug(session, slug)
         require_role(session, actor_id, "requester", "importing answers", project.id)
         task_type = task_type_of(project)
-        tasks = _task_index(session, project.id)
+        rows = _checked_rows(table, _task_index(session, project.id), project, task_type)
         workers: dict[str, int] = {}
-        imported = already = rows = 0
+        imported = already = 0
         touched: set[int] = set()
-        for row in reader:
-            rows += 1
-            line = reader.line_num
-            task = tasks.get(str(row["task"]).strip())
-            if task is None:
-                raise InvalidUpload(filename, f"no task {row['task']!r} in {slug}", line, "task")
-            try:
-                value = task_type.validate(row["label"], task.payload, project.settings)
-            except InvalidAnswer as exc:
-                raise InvalidUpload(filename, exc.message, line, "label") from None
-            worker = str(row["worker"]).strip()
-            if not worker:
-                raise InvalidUpload(filename, "empty worker", line, "worker")
+        for task, worker, value in rows:
             if worker not in workers:
                 workers[worker] = _import_contributor(session, worker)
                 ensure_worker_row(session, workers[worker], project.id)
@@ -81,15 +74,31 @@ def import_answers(
             if locked.status == "open" and not locked.is_gold:
                 locked.target = max(locked.target, locked.n_answers)
                 completed += settle(session, locked, project, task_type, now) == "complete"
-        return ImportReport(rows, imported, already, completed)
+        return ImportReport(len(rows), imported, already, completed)
 
 
-def _decode(filename: str, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidUpload(filename, "not valid UTF-8 text", line) from None
+def _checked_rows(
+    table: Table, tasks: dict[str, Task], project: Any, task_type: Any
+) -> list[tuple[Task, str, Any]]:
+    """(task, worker, validated value) per row; every unknown task or invalid label is listed
+    in one `TableError`."""
+    problems = Problems(table.filename)
+    rows: list[tuple[Task, str, Any]] = []
+    columns = table.columns
+    for ids, worker, label, line in zip(columns["task"], columns["worker"], columns["label"],
+                                        table.lines, strict=True):  # fmt: skip
+        task = tasks.get(ids)
+        if task is None:
+            problems.add(line, "task", f"no task {ids!r} in {project.slug}")
+            continue
+        try:
+            value = task_type.validate(label, task.payload, project.settings)
+        except InvalidAnswer as exc:
+            problems.add(line, "label", exc.message)
+            continue
+        rows.append((task, worker, value))
+    problems.raise_if_any()
+    return rows
 
 
 def _task_index(session: Session, project_id: int) -> dict[str, Task]:

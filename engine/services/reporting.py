@@ -79,44 +79,98 @@ def _statuses(by_status: dict[str, int]) -> list[str]:
     return known + sorted(set(by_status) - set(known))
 
 
-def export_items(db: Database, slug: str) -> Iterator[dict[str, Any]]:
-    """One row per item: its id, the reassembled answer, confidence, effort and status."""
+RESERVED_INPUTS = frozenset({"id", "gold"})
+"""Upload fields never exported as inputs, matched case-insensitively: the id has its own
+column, and a gold answer is the project's answer key, not an input."""
+
+INPUT = "input"
+"""Key of an item row's uploaded fields; CSV writes each as ``input.<field>``."""
+
+
+def export_input_fields(db: Database, slug: str) -> tuple[list[str], int]:
+    """The uploaded fields of a project's items, sorted, and the last item read.
+
+    A CSV header must be known before its first row: this streams the items once for their
+    field names, and `export_items(..., up_to=last)` then reads the same items, so an upload
+    ingested in between cannot bring a field the header lacks. Sorted because PostgreSQL's
+    JSONB keeps no key order: the columns are the same on both databases.
+    """
+    fields: set[str] = set()
+    last = 0
     with db.read() as session:
         project = project_by_slug(session, slug)
-        task_type = task_type_of(project)
+        text_field = _text_field(project)
         rows = session.execute(
-            select(Item.external_id, Item.payload, Task.position, Task.payload, Task.status,
-                   Task.is_gold, Task.gold_answer, Task.n_answers, Result.value,
-                   Result.confidence, Item.id)
-            .join(Task, Task.item_id == Item.id)
-            .outerjoin(Result, Result.task_id == Task.id)
-            .where(Item.project_id == project.id, Task.stage == STAGE_ANSWER)
-            .order_by(Item.id, Task.position)
-            .execution_options(yield_per=2000)
-        )  # fmt: skip
-        effort = _effort_by_item(session, project.id)
-        for _item_id, group in groupby(rows, key=lambda row: row[10]):
-            tasks = list(group)
-            yield _item_row(task_type, project, tasks, effort.get(tasks[0][10], 0))
+            select(Item.id, Item.payload)
+            .where(Item.project_id == project.id)
+            .order_by(Item.id)
+            .execution_options(yield_per=5000)
+        )
+        for item_id, payload in rows:
+            last = item_id
+            for name in payload:
+                fields.add(_input_name(name, text_field))
+    return sorted(name for name in fields if name.casefold() not in RESERVED_INPUTS), last
 
 
-def _effort_by_item(session: Session, project_id: int) -> dict[int, int]:
-    """Answers per item, vote tasks included: what the item cost."""
-    return dict(
-        session.execute(
-            select(Task.item_id, func.count(Answer.id))
-            .join(Answer, Answer.task_id == Task.id)
-            .where(Task.project_id == project_id)
-            .group_by(Task.item_id)
-        ).all()
+def export_items(db: Database, slug: str, *, up_to: int | None = None) -> Iterator[dict[str, Any]]:
+    """One row per item: its id, the reassembled answer, confidence, effort, status and
+    ``input``, the fields the requester uploaded (items after ``up_to`` are left out)."""
+    with db.read() as session:
+        project = project_by_slug(session, slug)
+        for row, _filename in _item_rows(session, project, up_to):
+            yield row
+
+
+def export_documents(db: Database, slug: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Each item's export row with the name of the file it came in (its document's kind)."""
+    with db.read() as session:
+        yield from _item_rows(session, project_by_slug(session, slug), None)
+
+
+def _item_rows(
+    session: Session, project: Project, up_to: int | None
+) -> Iterator[tuple[dict[str, Any], str]]:
+    """Streams: the rows come ordered by item, and only one item's tasks are held at once."""
+    task_type = task_type_of(project)
+    text_field = _text_field(project)
+    effort = _effort_by_item(project.id)
+    query = (
+        select(Item.id, Item.external_id, Item.payload, Batch.filename, Task.position,
+               Task.payload, Task.status, Task.is_gold, Task.gold_answer, Result.value,
+               Result.confidence, func.coalesce(effort.c.n, 0))
+        .join(Batch, Batch.id == Item.batch_id)
+        .join(Task, Task.item_id == Item.id)
+        .outerjoin(Result, Result.task_id == Task.id)
+        .outerjoin(effort, effort.c.item_id == Item.id)
+        .where(Item.project_id == project.id, Task.stage == STAGE_ANSWER)
+        .order_by(Item.id, Task.position)
+        .execution_options(yield_per=2000)
+    )  # fmt: skip
+    if up_to is not None:
+        query = query.where(Item.id <= up_to)
+    for _item_id, group in groupby(session.execute(query), key=lambda row: row[0]):
+        tasks = list(group)
+        yield _item_row(task_type, text_field, tasks), tasks[0][3]
+
+
+def _effort_by_item(project_id: int) -> Any:
+    """Answers per item, vote tasks included (what the item cost): a subquery joined to the
+    rows, so the database counts and nothing per item is held here."""
+    return (
+        select(Task.item_id.label("item_id"), func.count(Answer.id).label("n"))
+        .join(Answer, Answer.task_id == Task.id)
+        .where(Task.project_id == project_id)
+        .group_by(Task.item_id)
+        .subquery("effort")
     )
 
 
-def _item_row(task_type: Any, project: Project, tasks: list[Any], n_answers: int) -> dict[str, Any]:
-    external_id, item_payload = tasks[0][0], tasks[0][1]
-    is_gold = all(t[5] for t in tasks)
-    values = [(t[3], t[6] if t[5] else t[8]) for t in tasks]
-    statuses = {t[4] for t in tasks}
+def _item_row(task_type: Any, text_field: str, tasks: list[Any]) -> dict[str, Any]:
+    external_id, item_payload, n_answers = tasks[0][1], tasks[0][2], tasks[0][11]
+    is_gold = all(t[7] for t in tasks)
+    values = [(t[5], t[8] if t[7] else t[9]) for t in tasks]
+    statuses = {t[6] for t in tasks}
     if is_gold:
         status = "gold"
     elif statuses <= set(DONE):
@@ -126,13 +180,29 @@ def _item_row(task_type: Any, project: Project, tasks: list[Any], n_answers: int
     else:
         status = "open"
     fields = task_type.reassemble(item_payload, values)
-    confidences = [t[9] for t in tasks]
+    confidences = [t[10] for t in tasks]
     confidence = None if is_gold or None in confidences else min(confidences)
     answer = fields.pop("answer", None)
     if answer is None:
         answer = fields.get("corrected", fields.get("translation"))
+    named = ((_input_name(key, text_field), value) for key, value in item_payload.items())
+    inputs = dict(
+        sorted(
+            ((name, value) for name, value in named if name.casefold() not in RESERVED_INPUTS),
+            key=lambda pair: pair[0],
+        )
+    )
     return {"id": external_id, "answer": answer, "confidence": confidence,
-            "n_answers": n_answers, "status": status, **fields}  # fmt: skip
+            "n_answers": n_answers, "status": status, **fields, INPUT: inputs}  # fmt: skip
+
+
+def _text_field(project: Project) -> str:
+    return str((project.settings or {}).get("text_field") or "text")
+
+
+def _input_name(key: str, text_field: str) -> str:
+    """The task types keep the text under ``text``; give it back its uploaded column name."""
+    return text_field if key == "text" else key
 
 
 def export_answers(db: Database, slug: str) -> Iterator[dict[str, Any]]:

@@ -83,14 +83,14 @@ def test_bad_row_through_the_job_reports_failure(essaim):
 def test_non_utf8_bytes_name_the_line_and_store_nothing(essaim):
     make_project(essaim)
     data = b"id,text\nx1,fine\nx2,caf" + b"\xe9\n"
-    with pytest.raises(InvalidUpload) as caught:
-        services.upload_batch(essaim.db, "animals", "latin.csv", data)
+    with pytest.raises(InvalidUpload) as caught:  # forced UTF-8 does not fit
+        services.upload_batch(essaim.db, "animals", "latin.csv", data, encoding="utf-8")
     assert caught.value.line == 3
     assert str(caught.value).startswith("latin.csv:3:")
     assert count(essaim.db, Batch) == 0
-    # the same bytes with the right encoding are fine
+    # the same bytes with the right encoding, or detected, are fine
     batch_id = services.upload_batch(essaim.db, "animals", "latin.csv", data, encoding="latin-1")
-    services.ingest_batch(essaim.db, batch_id)
+    assert services.ingest_batch(essaim.db, batch_id).encoding == "iso8859-1"
     texts = sorted(t.payload["text"] for t in tasks_of(essaim.db, "animals"))
     assert texts == ["café", "fine"]
 

@@ -91,13 +91,24 @@ def test_a_moderator_writes_the_answer_in_a_form(dc: Discord):
     assert "Decided: neutral" in next(c for c in calls if c.kind == "edit").content
 
 
-def test_a_long_task_is_split_under_2000_characters(dc: Discord):
+def test_a_long_task_shows_one_card_and_its_pages_on_demand(dc: Discord):
     long_text = " ".join(f"word{i}" for i in range(600))  # about 4,300 characters
     make_project(dc.essaim, MOOD, "mood.csv", f"id,text\nl1,{long_text}\n".encode())
     calls = dc.command(ALICE, "task")
     parts = [c for c in calls if c.kind == "followup"]
-    assert len(parts) >= 3
-    assert all(len(c.content) <= 2000 for c in parts)
-    assert "essaim:a:1:positive" in custom_ids(parts[-1].data)  # buttons with the last part
-    shown = " ".join(c.content.replace("> ", "") for c in parts)
-    assert all(f"word{i}" in shown for i in (0, 299, 599))
+    assert len(parts) == 1 and len(parts[0].content) <= 2000  # not the whole text at once
+    card = parts[0]
+    assert "essaim:a:1:positive" in custom_ids(card.data)
+    assert "(page 1 of 6: press “Read more” for the rest)" in card.content
+    shown = [card.content]
+    more = "essaim:t:1:1"
+    while more:
+        assert more in custom_ids(card.data)
+        page = [c for c in dc.press(ALICE, card.message, more) if c.message is not None][-1]
+        assert len(page.content) <= 2000
+        shown.append(page.content)
+        card = page
+        more = next((i for i in custom_ids(page.data) if i.startswith("essaim:t:")), "")
+    assert len(shown) == 6 and shown[-1].startswith("Page 6 of 6:")
+    text = " ".join(shown)
+    assert all(f"word{i} " in text or text.endswith(f"word{i}") for i in range(600))

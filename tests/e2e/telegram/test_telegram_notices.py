@@ -125,8 +125,9 @@ def test_uploaded_on_telegram_completed_on_discord_told_on_both(
 def test_a_notice_that_cannot_be_sent_does_not_lose_the_others(bot: Bot):
     requester(bot)
     chat, rita = Chat(bot.essaim), User("telegram", str(RITA.id))
-    for name in ("a.csv", "b.csv"):
-        chat.upload(rita, "mood", name, MOOD_CSV)  # the use case alone: nothing drained yet
+    for name in ("a.csv", "b.csv"):  # ids of their own: the same file twice is refused
+        data = MOOD_CSV.replace(b"\nc", f"\n{name}-c".encode())
+        chat.upload(rita, "mood", name, data)  # the use case alone: nothing drained yet
     sent: list[str] = []
 
     async def send(_external_id: str, reply: Reply) -> None:

@@ -29,6 +29,7 @@ def random_payloads(rng: random.Random, n: int = 500) -> list[p.Payload]:
             p.Skip(ident),
             p.Report(ident),
             p.WriteAnswer(ident),
+            p.ReadMore(ident, rng.randint(0, p.MAX_PAGE)),
             p.ReviewPick(ident, rng.randint(0, p.MAX_INDEX)),
             p.ReviewDiscard(ident),
             p.ReviewWrite(ident),
@@ -146,3 +147,17 @@ def test_text_refs_round_trip_at_the_end_of_a_message():
     assert p.find_text_ref("no reference") is None
     assert p.find_text_ref("#0") is None
     assert p.find_text_ref(None) is None
+
+
+def test_read_more_carries_its_page_and_fits_at_the_largest_ids():
+    assert p.encode(p.ReadMore(12, 3)) == "t:12:3"
+    widest = p.encode(p.ReadMore(p.MAX_ID, p.MAX_PAGE))
+    assert widest == f"t:{p.MAX_ID}:{p.MAX_PAGE}" and len(widest.encode()) <= p.MAX_BYTES
+    assert p.parse("t:12:0") == p.ReadMore(12, 0)
+
+
+@pytest.mark.parametrize(
+    "data", ["t:12", "t:12:", "t:0:1", "t:12:-1", "t:12:01", "t:12:10000", "t:12:1:2", "t:x:1"]
+)
+def test_malformed_read_more_is_refused(data: str):
+    assert p.parse(data) is None

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import quality.aggregation as aggregation
+from engine.tables import read_answers_csv, read_gold_csv
 from quality.aggregation import DawidSkene, MajorityVote, OneCoinDawidSkene, WeightedMajorityVote
-from quality.answers import AnswerSet, encode, read_answers_csv, read_gold_csv
+from quality.answers import AnswerSet, encode
 from quality.stopping import posterior
 
 pytestmark = pytest.mark.unit

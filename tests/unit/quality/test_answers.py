@@ -1,13 +1,11 @@
-"""AnswerSet construction, coding and CSV reading."""
+"""AnswerSet construction and coding (reading files is engine.tables', see test_readers)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from quality.answers import AnswerSet, read_answers_csv, read_gold_csv
+from quality.answers import AnswerSet, factorize, sort_codes
 
 pytestmark = pytest.mark.unit
 
@@ -76,25 +74,24 @@ def test_lookups() -> None:
     assert answers.worker_vector({"v": 0.9}, default=0.5).tolist() == [0.5, 0.9]
 
 
-def test_read_csv_files(tmp_path: Path) -> None:
-    path = tmp_path / "answers.csv"
-    path.write_text("task,worker,label,seconds\n1,alice,cat,3\n1,bob,dog,4\n2,alice,cat,5\n")
-    answers = read_answers_csv(path)
-    assert answers.task_ids.tolist() == [1, 2]  # integer ids stay integers
-    assert answers.label_values.tolist() == ["cat", "dog"]
-    gold = tmp_path / "gold.csv"
-    gold.write_text("task,label\n1,cat\n")
-    assert read_gold_csv(gold) == {1: "cat"}
+def test_factorize_keeps_first_seen_order_and_exact_strings() -> None:
+    codes, uniques = factorize(["1_10", "11_0", "007", "1_10", "7"])
+    assert codes.tolist() == [0, 1, 2, 0, 3]
+    assert uniques.tolist() == ["1_10", "11_0", "007", "7"]
+    assert factorize([])[0].dtype == np.int64
 
 
-def test_read_csv_errors_name_file_and_line(tmp_path: Path) -> None:
-    path = tmp_path / "bad.csv"
-    path.write_text("task,worker,label\n1,a,x\n2,,y\n")
-    with pytest.raises(ValueError, match=r"bad\.csv:3: .*'worker'"):
-        read_answers_csv(path)
-    path.write_text("task,worker\n1,a\n")
-    with pytest.raises(ValueError, match=r"bad\.csv:1: missing column 'label'"):
-        read_answers_csv(path)
-    path.write_text("task,label\n1,x\n1,y\n")
-    with pytest.raises(ValueError, match=r"bad\.csv:3: "):
-        read_gold_csv(path)
+def test_sort_codes_renumbers_without_merging() -> None:
+    codes, uniques = sort_codes(*factorize(["1", "01", "b", "1"]))
+    assert uniques.tolist() == ["01", "1", "b"]
+    assert uniques[codes].tolist() == ["1", "01", "b", "1"]
+
+
+def test_from_strings_never_converts_ids() -> None:
+    answers = AnswerSet.from_strings(
+        ["1_10", "11_0", "007", "7"], ["w", "w", "w", "w"], ["1", "01", "1", "1"]
+    )
+    assert answers.n_tasks == 4  # 1_10 and 11_0 are two tasks, 007 is not 7
+    assert answers.task_ids.tolist() == ["1_10", "11_0", "007", "7"]
+    assert answers.label_values.tolist() == ["01", "1"]  # two labels
+    assert answers.label_values[answers.label].tolist() == ["1", "01", "1", "1"]

@@ -22,6 +22,7 @@ def test_settings_defaults_and_errors():
         "win_share": 0.6,
         "max_rounds": 2,
         "text_field": "text",
+        "max_sentences": 5_000,
     }
     assert proofreading.parse_settings({"win_share": "75%"})["win_share"] == 0.75
     for raw, field in [
@@ -29,6 +30,8 @@ def test_settings_defaults_and_errors():
         ({"candidates": 0}, "candidates"),
         ({"win_share": 1.5}, "win_share"),
         ({"max_rounds": "two"}, "max_rounds"),
+        ({"max_sentences": 0}, "max_sentences"),
+        ({"max_sentences": 100_001}, "max_sentences"),
     ]:
         with pytest.raises(InvalidSettings) as error:
             proofreading.parse_settings(raw)
@@ -175,3 +178,34 @@ def test_simulated_answers():
     gold = "Il est là."
     payload = {"stage": "answer", "sentence": "Il est la."}
     assert proofreading.sample_answer(payload, FR, truth=gold, correct=True, rng=rng) == gold
+
+
+# --- caps: a document is refused whole, with the field named, before it becomes tasks ---------
+
+
+def test_a_document_over_max_sentences_is_refused_naming_the_field():
+    settings = proofreading.parse_settings({"max_sentences": 3})
+    assert len(proofreading.split({"text": "One. Two. Three."}, settings)) == 3
+    with pytest.raises(InvalidRecord) as error:
+        proofreading.split({"text": "One. Two. Three.\n\nFour."}, settings)
+    assert error.value.field == "text"
+    assert error.value.message == (
+        "has more than 3 sentences, the project's max_sentences: split the document into "
+        "several uploads or raise max_sentences"
+    )
+
+
+def test_the_default_cap_is_5000_sentences():
+    settings = proofreading.parse_settings({})
+    at_cap = " ".join(f"Sentence number {n}." for n in range(5_000))
+    assert len(proofreading.split({"text": at_cap}, settings)) == 5_000
+    with pytest.raises(InvalidRecord, match="more than 5,000 sentences"):
+        proofreading.split({"text": at_cap + " One more."}, settings)
+
+
+def test_a_document_over_a_million_characters_is_refused_before_splitting():
+    settings = proofreading.parse_settings({"text_field": "body"})
+    with pytest.raises(InvalidRecord) as error:
+        proofreading.split({"body": "a" * 1_000_001}, settings)
+    assert error.value.field == "body"
+    assert error.value.message.startswith("is 1,000,001 characters long; at most 1,000,000")

@@ -1,7 +1,12 @@
+import time
+
+import pysbd
 import pytest
 
+import tasks.text as text_module
 from tasks.base import InvalidSettings
 from tasks.text import (
+    TooManySentences,
     join_sentences,
     merge_candidates,
     normalise,
@@ -159,6 +164,78 @@ def test_split_unknown_language(language):
 
 def test_split_accepts_region_codes():
     assert texts("Bonjour. Salut.", "fr-FR") == ["Bonjour.", "Salut."]
+
+
+# --- linear splitting and its limit ---------------------------------------------------------
+
+FRAGMENTS = ("The cat sat on the mat.", "It rained in Paris today!", "Was it Mr. Smith who came?",
+             "Prices rose by 3.5 percent.")  # fmt: skip
+
+
+def one_paragraph(sentences: int) -> str:
+    return " ".join(FRAGMENTS[index % 4] for index in range(sentences))
+
+
+class CountingSegmenter:
+    """pysbd's segmenter, counting the characters it is given (its work grows faster)."""
+
+    given = 0
+
+    def __init__(self, language: str) -> None:
+        self.inner = pysbd.Segmenter(language=language, clean=False)
+
+    def segment(self, text: str) -> list[str]:
+        CountingSegmenter.given += len(text)
+        return self.inner.segment(text)
+
+
+def test_pysbd_is_given_each_character_a_bounded_number_of_times(monkeypatch):
+    monkeypatch.setattr(text_module, "_segmenter", CountingSegmenter)
+    for sentences in (1_000, 10_000):
+        CountingSegmenter.given = 0
+        document = one_paragraph(sentences)
+        assert len(texts(document, "en")) == sentences
+        # Windows overlap by at most LOOKAHEAD characters: well under twice the text.
+        assert CountingSegmenter.given < 1.5 * len(document), (sentences, CountingSegmenter.given)
+
+
+def test_ten_times_the_sentences_take_well_under_thirty_times_as_long():
+    def seconds(sentences: int) -> float:
+        document = one_paragraph(sentences)
+        best = float("inf")
+        for _ in range(2):
+            start = time.perf_counter()
+            split_document(document, "en")
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = seconds(1_000), seconds(10_000)
+    assert large < 30 * small, (small, large)  # the quadratic splitter took ~70x
+
+
+def test_windows_find_the_same_sentences_as_one_pysbd_call(monkeypatch):
+    document = one_paragraph(120) + " Le chap. 3 et p. 45. « Oui ! » Puis rien. etc. and so on."
+    whole = texts(document, "en")
+    monkeypatch.setattr(text_module, "WINDOW", 200)  # many windows, many boundaries at edges
+    monkeypatch.setattr(text_module, "LOOKAHEAD", 60)
+    assert texts(document, "en") == whole
+
+
+def test_long_stretches_without_boundary_stay_linear_and_join_back():
+    start = time.perf_counter()
+    words = "word " * 30_000 + "End."  # 150,000 characters, no sentence end: forced cuts
+    assert texts(words, "en") == [words]  # lowercase after a forced cut rejoins it
+    no_space = "x" * 60_000 + ". Next one."
+    assert texts(no_space, "en") == ["x" * 60_000 + ".", "Next one."]
+    assert time.perf_counter() - start < 20  # 0.7 s here; a quadratic cut would take minutes
+
+
+def test_limit_stops_at_the_first_paragraph_past_it():
+    document = "One. Two.\n\nThree. Four.\n\nFive."
+    assert len(split_document(document, "en", limit=5)) == 5
+    with pytest.raises(TooManySentences) as error:
+        split_document(document, "en", limit=3)
+    assert error.value.limit == 3
 
 
 # --- vote payload ----------------------------------------------------------------------------

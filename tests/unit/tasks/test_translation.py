@@ -21,6 +21,7 @@ def test_settings():
         "win_share": 0.6,
         "max_rounds": 2,
         "text_field": "text",
+        "max_sentences": 5_000,
     }
     assert translation.parse_settings(EN_FR) == EN_FR
     for raw, field in [

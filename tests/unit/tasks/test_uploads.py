@@ -1,6 +1,20 @@
-import pytest
+import codecs
+import csv
+import io
+import json
 
-from tasks.uploads import Record, UploadError, read_records
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tasks.uploads import (
+    Record,
+    UploadError,
+    check_encoding,
+    iter_records,
+    read_records,
+    text_stream,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -158,3 +172,134 @@ def test_upload_error_format():
     )
     assert str(UploadError("bad", filename="f.csv")) == "f.csv: bad"
     assert str(UploadError("bad", filename="f.csv", field="x")) == "f.csv: field 'x': bad"
+
+
+# --- streaming, every error, reserved columns, what a database cannot store ----------------
+
+
+def streamed(data: bytes, filename: str = "x.csv", *, chunk: int = 7, **options):
+    """Records and errors of ``data`` read in tiny chunks (cut inside characters too)."""
+    pieces = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    name = check_encoding(lambda: iter(pieces), filename)
+    kind = "jsonl" if filename.endswith(".jsonl") else "csv"
+    return list(iter_records(text_stream(pieces, name), filename, kind=kind, **options))
+
+
+def test_every_bad_row_is_reported_and_the_good_ones_still_read():
+    lines = ["id,text"] + [f"{n},ok {n}" if n % 2 else f"{n},bad,extra" for n in range(1, 121)]
+    out = streamed(("\n".join(lines) + "\n").encode())
+    errors = [r for r in out if isinstance(r, UploadError)]
+    assert len(errors) == 60
+    assert [e.line for e in errors[:3]] == [3, 5, 7]
+    assert len([r for r in out if isinstance(r, Record)]) == 60
+
+
+def test_header_id_and_reserved_columns_ignore_case_and_a_second_bom():
+    data = "\ufeff\ufeff ID ;Text;GOLD\nA-1;été;pos\n".encode()
+    (record,) = streamed(data)
+    assert record.fields == {"id": "A-1", "Text": "été", "gold": "pos"}
+
+
+def test_a_field_named_like_a_reserved_column_is_refused():
+    (error,) = streamed(b"id,text,gold,Gold\n1,a,b,c\n")
+    assert isinstance(error, UploadError) and error.line == 1
+    assert "'Gold'" in str(error) and "'gold'" in str(error)
+    (error,) = streamed(b'{"id": 1, "Id": 2, "text": "a"}\n', "x.jsonl")
+    assert isinstance(error, UploadError) and "'Id'" in str(error)
+
+
+def test_jsonl_reserved_keys_ignore_case():
+    (record,) = streamed(b'{"ID": " 7 ", "GoLd": "x", "text": "t"}\n', "x.jsonl")
+    assert record.fields == {"id": " 7 ", "gold": "x", "text": "t"}
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment", "field"),
+    [
+        ('{"id": 1, "text": NaN}', "NaN", None),
+        ('{"id": 1, "text": -Infinity}', "Infinity", None),
+        ('{"id": 1, "score": 1e400}', "inf", "score"),
+        ('{"id": 1, "text": "a\\u0000b"}', "NUL", "text"),
+        ('{"id": 1, "text": "\\ud800"}', "surrogate", "text"),
+        ('{"id": 1, "tags": {"\\u0000": 1}}', "NUL", "tags"),
+        ('{"id": 1, "n": ' + "9" * 5000 + "}", "digits", None),
+        ('{"id": 1, "deep": ' + "[" * 40 + "]" * 40 + "}", "nested", "deep"),
+        ('{"id": 1, "deep": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested", None),
+    ],
+)
+def test_jsonl_values_no_database_stores_the_same_are_refused(line, fragment, field):
+    data = f'{{"id": 0, "text": "fine"}}\n{line}\n'.encode()
+    fine, error = streamed(data, "x.jsonl", chunk=1 << 20)
+    assert isinstance(fine, Record)
+    assert isinstance(error, UploadError) and error.line == 2 and error.field == field
+    assert fragment in str(error)
+
+
+def test_nul_in_a_csv_cell_names_line_and_field():
+    out = streamed(b"id,text\n1,ok\n2,a\x00b\n")
+    assert isinstance(out[1], UploadError)
+    assert (out[1].line, out[1].field) == (3, "text")
+
+
+def test_cp1252_after_a_first_megabyte_of_ascii_is_detected():
+    data = b"id,text\n" + b"1,plain\n" * 200_000 + b"2,caf\xe9 \x80\n"
+    pieces = [data[i : i + (1 << 20)] for i in range(0, len(data), 1 << 20)]
+    assert check_encoding(lambda: iter(pieces), "x.csv") == "cp1252"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-8-sig", "cp1252"])
+def test_encodings_read_back_byte_for_byte(codec):
+    text = "id,text\n1,« Ça va ? » — oui\n2,naïve façade\n"
+    data = text.encode(codec)
+    assert [r.fields["text"] for r in streamed(data)] == ["« Ça va ? » — oui", "naïve façade"]
+
+
+def test_forced_encoding_that_does_not_fit_names_the_line_when_streamed():
+    data = b"id,text\n1,ok\n2,caf\xe9\n"
+    with pytest.raises(UploadError) as error:
+        check_encoding(lambda: iter([data[:5], data[5:]]), "x.csv", "utf-8")
+    assert error.value.line == 3 and "--encoding" in str(error.value)
+
+
+def test_row_limit_stops_the_stream_with_an_error():
+    out = streamed(b"text\n" + b"r\n" * 10, max_rows=3)
+    assert isinstance(out[-1], UploadError) and "more than 3 rows" in str(out[-1])
+    assert len(out) == 4
+
+
+ids = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+              min_size=1, max_size=20).filter(lambda s: s.strip())  # fmt: skip
+texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=40).filter(lambda s: s.strip())  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(ids, texts), min_size=1, max_size=8),
+       codec=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))  # fmt: skip
+def test_any_text_round_trips_through_csv(rows, codec):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["id", "text"])
+    writer.writerows(rows)
+    out = streamed(buffer.getvalue().encode(codec), chunk=5)
+    assert [(r.fields["id"], r.fields["text"]) for r in out] == rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(ids, texts), min_size=1, max_size=8))
+def test_any_text_round_trips_through_jsonl(rows):
+    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=bool(n % 2)) for n, (i, t) in
+             enumerate(rows)]  # fmt: skip
+    out = streamed(("\n".join(lines) + "\n").encode(), "x.jsonl", chunk=3)
+    assert [(r.fields["id"], r.fields["text"]) for r in out] == rows
+
+
+def test_incremental_decoding_matches_whole_decoding():
+    text = "é€😀\r\n" * 1000
+    for codec in ("utf-8", "utf-16", "utf-32", "cp1252"):
+        try:
+            data = text.encode(codec)
+        except UnicodeEncodeError:
+            data = "é€\r\n".encode(codec)
+        pieces = [data[i : i + 3] for i in range(0, len(data), 3)]
+        assert "".join(text_stream(pieces, codec)) == codecs.decode(data, codec)

@@ -1,0 +1,143 @@
+"""The fast path of `essaim aggregate`: a clean answers CSV read by pyarrow, ids coded by hashing.
+
+A million answers through `csv` and `np.unique` on Python strings took seconds; pyarrow's
+multi-threaded CSV reader and `dictionary_encode` (a hash table, no sort) take a fraction of
+that. The rules are those of `engine.tables` and the result is the same `AnswerSet` (tasks
+and workers in first-seen order, labels sorted), so this path only decides *faster*: whenever
+the file holds anything the two readers could read differently (a quote character, a cell to
+trim, an empty cell, a ragged row, bytes pyarrow refuses), it returns None and the strict
+reader reads the file, reporting every problem with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from engine.tables import FIELD_LIMIT, header_key
+from quality.answers import COLUMNS, AnswerSet, sort_codes
+from tasks.encodings import detect_encoding, normalise_encoding
+from tasks.uploads import sniff_delimiter
+
+__all__ = ["read_answers_fast"]
+
+_SAMPLE = 1 << 16
+"""Bytes looked at to sniff the delimiter and read the header."""
+
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+def read_answers_fast(
+    data: bytes, filename: str, *, encoding: str | None = None
+) -> AnswerSet | None:
+    """The answers of a clean file, or None when the strict reader has to decide."""
+    if b'"' in data:  # quoting: csv's strict rules decide exactly what a cell holds
+        return None
+    utf8 = _as_utf8(data, encoding)
+    if utf8 is None:
+        return None
+    sample = utf8[:_SAMPLE].decode("utf-8-sig", errors="ignore")
+    delimiter = sniff_delimiter(sample, tab_default=filename.lower().endswith(".tsv"))
+    header = _header(sample, delimiter)
+    if header is None:
+        return None
+    positions = _positions(header)
+    if positions is None:
+        return None
+    columns = _read(utf8, delimiter, len(header), positions)
+    if columns is None:
+        return None
+    coded = []
+    for name in COLUMNS:
+        column = columns[name]
+        if len(column) < 2 or column[0].as_py() != header[positions[name]]:
+            return None
+        found = _code(column.slice(1))
+        if found is None:
+            return None
+        coded.append(found)
+    (task, task_ids), (worker, worker_ids), (label, labels) = coded
+    label, labels = sort_codes(label, labels)
+    return AnswerSet(task, worker, label, task_ids, worker_ids, labels)
+
+
+def _as_utf8(data: bytes, encoding: str | None) -> bytes | None:
+    """The file as UTF-8 bytes (pyarrow reads nothing else); None when it does not decode."""
+    name = detect_encoding(data) if encoding is None else normalise_encoding(encoding)
+    if name is None:
+        return None
+    if name in _UTF8:
+        return data  # pyarrow drops a leading UTF-8 BOM itself and checks the bytes
+    try:
+        return data.decode(name).encode("utf-8")
+    except (UnicodeError, LookupError):
+        return None
+
+
+def _header(sample: str, delimiter: str) -> list[str] | None:
+    """The header cells as csv reads them (the first line with something in it)."""
+    for line in sample.splitlines(keepends=True):
+        if line.strip():
+            if not line.endswith(("\n", "\r")):
+                return None  # a header longer than the sample: leave it to the strict reader
+            return next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter))
+    return None
+
+
+def _positions(header: list[str]) -> dict[str, int] | None:
+    """Column index of task, worker and label; None when one is missing or doubled."""
+    keys = [header_key(cell) for cell in header]
+    if any(keys.count(name) != 1 for name in COLUMNS):
+        return None
+    return {name: keys.index(name) for name in COLUMNS}
+
+
+def _read(data: bytes, delimiter: str, width: int, positions: dict[str, int]) -> dict | None:
+    """The three columns as pyarrow string arrays (the header cell first), or None."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    names = [f"c{i}" for i in range(width)]
+    wanted = {name: names[index] for name, index in positions.items()}
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False,
+                                             double_quote=False, newlines_in_values=False,
+                                             ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in wanted.values()},
+                include_columns=list(wanted.values()), strings_can_be_null=False,
+                null_values=[]),
+        )  # fmt: skip
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return {name: table.column(column).combine_chunks() for name, column in wanted.items()}
+
+
+def _code(column: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """(int64 codes, object array of values) in first-seen order, by a hash table.
+
+    None when a value is empty, over `FIELD_LIMIT`, or begins or ends with whitespace (the
+    strict reader trims it or names it; checked on the distinct values only).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = column.dictionary_encode()  # type: ignore[attr-defined]
+    values = encoded.dictionary
+    lengths = pc.utf8_length(values)
+    if pc.min(lengths).as_py() < 1 or pc.max(lengths).as_py() > FIELD_LIMIT:
+        return None
+    ends = pa.concat_arrays([pc.utf8_slice_codeunits(values, 0, 1),
+                             pc.utf8_slice_codeunits(values, -1, FIELD_LIMIT + 1)])  # fmt: skip
+    if any(char.isspace() for char in pc.unique(ends).to_pylist()):
+        return None
+    # Not `to_numpy()`: it imports pandas (a third of a second) to look for pandas types.
+    indices = encoded.indices
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices) + indices.offset)
+    uniques = values.to_pylist()
+    return codes[indices.offset :].astype(np.int64), np.fromiter(uniques, object, len(uniques))
