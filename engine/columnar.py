@@ -95,9 +95,13 @@ def _positions(header: list[str]) -> dict[str, int] | None:
 
 
 def _read(data: bytes, delimiter: str, width: int, positions: dict[str, int]) -> dict | None:
-    """The three columns as pyarrow string arrays (the header cell first), or None."""
+    """The three columns as pyarrow chunked string arrays (the header cell first), or None."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
+
+    # The system allocator: pyarrow's default (mimalloc) pays ~60 ms of first-use page
+    # faults in the first hash table of a million strings, a twentieth of the whole command.
+    pa.set_memory_pool(pa.system_memory_pool())
 
     names = [f"c{i}" for i in range(width)]
     wanted = {name: names[index] for name, index in positions.items()}
@@ -115,7 +119,7 @@ def _read(data: bytes, delimiter: str, width: int, positions: dict[str, int]) ->
         )  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return {name: table.column(column).combine_chunks() for name, column in wanted.items()}
+    return {name: table.column(column) for name, column in wanted.items()}
 
 
 def _code(column: object) -> tuple[np.ndarray, np.ndarray] | None:
@@ -128,7 +132,12 @@ def _code(column: object) -> tuple[np.ndarray, np.ndarray] | None:
     import pyarrow.compute as pc
 
     encoded = column.dictionary_encode()  # type: ignore[attr-defined]
-    values = encoded.dictionary
+    if encoded.num_chunks == 0:
+        return None
+    values = encoded.chunk(0).dictionary
+    if not all(chunk.dictionary.equals(values) for chunk in encoded.chunks):
+        encoded = pa.chunked_array([column.combine_chunks().dictionary_encode()])  # type: ignore[attr-defined]
+        values = encoded.chunk(0).dictionary
     lengths = pc.utf8_length(values)
     if pc.min(lengths).as_py() < 1 or pc.max(lengths).as_py() > FIELD_LIMIT:
         return None
@@ -137,7 +146,15 @@ def _code(column: object) -> tuple[np.ndarray, np.ndarray] | None:
     if any(char.isspace() for char in pc.unique(ends).to_pylist()):
         return None
     # Not `to_numpy()`: it imports pandas (a third of a second) to look for pandas types.
-    indices = encoded.indices
-    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices) + indices.offset)
+    # The chunks of a chunked column share one dictionary (one hash table for all).
+    codes = np.concatenate([_indices(chunk.indices) for chunk in encoded.chunks] or [[]])
     uniques = values.to_pylist()
-    return codes[indices.offset :].astype(np.int64), np.fromiter(uniques, object, len(uniques))
+    return codes.astype(np.int64), np.fromiter(uniques, object, len(uniques))
+
+
+def _indices(indices: object) -> np.ndarray:
+    """The int32 indices of a dictionary chunk, as a view on its buffer."""
+    offset = indices.offset  # type: ignore[attr-defined]
+    buffer = indices.buffers()[1]  # type: ignore[attr-defined]
+    count = len(indices) + offset  # type: ignore[arg-type]
+    return np.frombuffer(buffer, dtype=np.int32, count=count)[offset:]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # numpy.typing costs 30 ms at start-up
+    from numpy.typing import ArrayLike
 
 __all__ = ["DEFAULT_K", "MIN_GOLD", "combine_skills", "smoothed_accuracy"]
 
