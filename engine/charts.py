@@ -34,6 +34,6 @@ def quality_chart(report: dict[str, Any], path: str | Path) -> Path:
                     f"review backlog {report['review_backlog']}")  # fmt: skip
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(target, dpi=100)
+    figure.savefig(target, dpi=100, format="png")  # the very name given, never name + ".png"
     plt.close(figure)
     return target

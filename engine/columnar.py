@@ -147,7 +147,7 @@ def _code(column: object) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     # Not `to_numpy()`: it imports pandas (a third of a second) to look for pandas types.
     # The chunks of a chunked column share one dictionary (one hash table for all).
-    codes = np.concatenate([_indices(chunk.indices) for chunk in encoded.chunks] or [[]])
+    codes = np.concatenate([_indices(chunk.indices) for chunk in encoded.chunks])
     uniques = values.to_pylist()
     return codes.astype(np.int64), np.fromiter(uniques, object, len(uniques))
 

@@ -11,8 +11,14 @@ from functools import cached_property
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.identities import BadIdentity, split_identity
+
 DEFAULT_DATABASE_URL = "sqlite:///essaim.db"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+MAX_UPLOAD_ROWS = 2**31 - 1
+"""The highest row limit: ``batch.max_rows`` is a 32-bit INTEGER on PostgreSQL."""
+MAX_UPLOAD_BYTES = 2**63 - 1
+"""The highest byte limit: ``batch.n_bytes`` is a 64-bit BIGINT."""
 
 
 class Settings(BaseSettings):
@@ -31,8 +37,8 @@ class Settings(BaseSettings):
     discord_token: str | None = None
     default_language: str = "en"
     skill_refit_every: int = Field(default=200, ge=1)
-    max_upload_rows: int = Field(default=5_000_000, ge=1)
-    max_upload_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
+    max_upload_rows: int = Field(default=5_000_000, ge=1, le=MAX_UPLOAD_ROWS)
+    max_upload_bytes: int = Field(default=1024 * 1024 * 1024, ge=1, le=MAX_UPLOAD_BYTES)
 
     @field_validator("database_url")
     @classmethod
@@ -48,19 +54,33 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, url: str | None) -> str | None:
         return url or None
 
+    @field_validator("admins")
+    @classmethod
+    def _admins_are_identities(cls, admins: str) -> str:
+        """Checked when the settings are read: a bad entry stops the command at start-up,
+        naming itself, rather than failing at the first chat message or never matching."""
+        admin_pairs(admins)
+        return admins
+
     @cached_property
     def admin_identities(self) -> frozenset[tuple[str, str]]:
         """The ``(platform, external_id)`` pairs that are admins from the first message."""
-        pairs = set()
-        for entry in self.admins.split(","):
-            entry = entry.strip()
-            if not entry:
-                continue
-            platform, sep, external_id = entry.partition(":")
-            if not sep or not external_id:
-                raise ValueError(f"ESSAIM_ADMINS: {entry!r} is not of the form platform:id")
-            pairs.add((platform.strip().lower(), external_id.strip()))
-        return frozenset(pairs)
+        return admin_pairs(self.admins)
+
+
+def admin_pairs(admins: str) -> frozenset[tuple[str, str]]:
+    """The identities of a comma-separated ``platform:id`` list, each checked as the role
+    commands check one (`engine.identities`); space around an entry is ignored."""
+    pairs = set()
+    for entry in admins.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        try:
+            pairs.add(split_identity(entry))
+        except BadIdentity as exc:
+            raise ValueError(f"entry {entry!r}: {exc}") from None
+    return frozenset(pairs)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -17,8 +17,6 @@ from sqlalchemy import BigInteger, Table, bindparam, case, event, func, literal,
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import driver
-from engine.models import WorkerSkill
-from quality.skill import DEFAULT_K
 
 KEY = "essaim.skill_ledger"
 POSITIONS = "essaim.worker_positions"
@@ -83,6 +81,11 @@ def apply(session: Session) -> None:
 
 @cache
 def _add_counters() -> Any:
+    # Imported here: `engine.db` installs the ledger on every database, and a command that
+    # only reads (``essaim status``) should not pay for the models and numpy (via quality).
+    from engine.models import WorkerSkill
+    from quality.skill import DEFAULT_K
+
     table = cast(Table, WorkerSkill.__table__)
     seen = table.c.gold_seen + bindparam("l_gold_seen")
     correct = table.c.gold_correct + bindparam("l_gold_correct")

@@ -9,11 +9,13 @@ and one row of ``alembic_version``. Alembic itself is imported only to upgrade.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.db import Database
@@ -36,13 +38,50 @@ def alembic_config(database: Database) -> Config:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` inside one transaction."""
+    """Bring the schema to ``revision`` inside one transaction.
+
+    On SQLite the foreign keys are off meanwhile: a migration that changes a table copies
+    it (Alembic's batch mode) and drops the old one, and SQLite's DROP TABLE first deletes
+    its rows, which would cascade to every row referring to them (0004 copies ``task``: all
+    assignments and answers). The keys are checked before the commit instead.
+    """
     from alembic import command
 
     config = alembic_config(database)
-    with database.engine.begin() as connection:
+    with (
+        database.engine.connect() as connection,
+        _sqlite_foreign_keys_off(connection),
+        connection.begin(),
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite ignores this pragma inside a transaction: it goes to the driver's connection
+    (in autocommit, see `engine.db`) before any BEGIN, and is undone for the pool after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse (roll back) an upgrade that left a row pointing at nothing (SQLite only)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(5)
+    if broken:
+        raise RuntimeError(f"the upgrade would break foreign keys (table, rowid, parent): "
+                           f"{[tuple(row[:3]) for row in broken]}")  # fmt: skip
 
 
 @cache

@@ -168,7 +168,9 @@ class Item(Base):
         Index("ix_item_project_external", "project_id", "external_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    # The batch's project, copied without a foreign key: the batch already belongs to it
+    # and deletes cascade through the batch; a key would cost a check per inserted row.
+    project_id: Mapped[int] = mapped_column(Id)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str] = mapped_column(String(255))
     line: Mapped[int] = mapped_column(Integer, default=0)
@@ -193,10 +195,11 @@ class Task(Base):
         Index("ix_task_batch_status", "batch_id", "status"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    # Copies of the item's project and batch, so scheduling and the batch's state need no
+    # join; no foreign keys (see `Item.project_id`): deletes cascade through the item.
+    project_id: Mapped[int] = mapped_column(Id)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
-    # The item's batch, copied onto the task so the batch's state needs no join.
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"))
+    batch_id: Mapped[int] = mapped_column(Id)
     parent_task_id: Mapped[int | None] = mapped_column(
         ForeignKey("task.id", ondelete="CASCADE"), index=True
     )

@@ -251,6 +251,18 @@ def setting_str(raw: Mapping[str, Any], key: str, default: str | None) -> str:
     return value.strip()
 
 
+def refuse_text_clash(record: Mapping[str, Any], text_field: str) -> None:
+    """Task types keep the text under ``text`` whatever ``text_field`` names; a record that
+    has both that field and a ``text`` column of its own would lose the column (overwritten
+    by the text, in the item and on the card), so it is refused, naming the column."""
+    if text_field != "text" and "text" in record and text_field in record:
+        raise InvalidRecord(
+            "text",
+            f"the project reads its text from column {text_field!r} (text_field) and keeps "
+            "it as 'text', so this column 'text' would be lost: rename it",
+        )
+
+
 __all__ = [
     "AGREEMENT_LEVELS",
     "INPUT_CHOICE",
@@ -268,6 +280,7 @@ __all__ = [
     "Prompt",
     "TaskError",
     "TaskType",
+    "refuse_text_clash",
     "setting_bool",
     "setting_int",
     "setting_share",

@@ -20,6 +20,7 @@ from tasks.base import (
     MicroTask,
     Prompt,
     TaskType,
+    refuse_text_clash,
     setting_int,
     setting_share,
     setting_str,
@@ -80,6 +81,7 @@ class FreeTextTask(TaskType):
 
     def _text(self, record: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
         field = settings.get("text_field", "text")
+        refuse_text_clash(record, field)
         text = record.get(field)
         if not isinstance(text, str) or not text.strip():
             if text is not None and not isinstance(text, str):

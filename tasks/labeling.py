@@ -22,6 +22,7 @@ from tasks.base import (
     MicroTask,
     Prompt,
     TaskType,
+    refuse_text_clash,
     setting_bool,
     setting_str,
 )
@@ -144,6 +145,7 @@ class Labeling(TaskType):
 
     def split(self, record: Mapping[str, Any], settings: dict[str, Any]) -> list[MicroTask]:
         text_field = settings.get("text_field", "text")
+        refuse_text_clash(record, text_field)
         text = record.get(text_field)
         if text is None or (isinstance(text, str) and not text.strip()):
             raise InvalidRecord(text_field, "is missing or empty")
@@ -186,6 +188,7 @@ class Labeling(TaskType):
 
     def item_payload(self, record: Mapping[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         text_field = settings.get("text_field", "text")
+        refuse_text_clash(record, text_field)
         kept = {key: value for key, value in record.items() if key not in (GOLD_FIELD, "id")}
         if text_field != "text" and text_field in kept:
             kept["text"] = kept.pop(text_field)

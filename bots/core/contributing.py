@@ -6,6 +6,7 @@ so a button pressed after a restart (or on another bot process) works the same.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bots.core.base import ChatBase, Speaker, User, polite
@@ -25,6 +26,8 @@ from bots.core.render import (
 from bots.core.replies import Msg, Reply, ReplyPrompt, msg
 from engine import services
 from engine.services.dto import NextTask, SubmitResult, TaskOffer
+
+log = logging.getLogger(__name__)
 
 
 def next_lines(nxt: NextTask, asked: str | None = None) -> tuple[Msg, ...]:
@@ -161,11 +164,20 @@ class Contributing(ChatBase):
         would answer "no task" for the one and lease a second task for the other).
         """
         who = self.speaker(user)
-        if self._offer_of(who, assignment_id) is None:
-            nxt = services.next_task(self.db, who.id)
-            return self._with_next(who, nxt, lines=(msg("skip.not_yours"),))
+        refused = self._not_held(who, assignment_id, "skip.not_yours")
+        if refused is not None:
+            return refused
         nxt = services.skip_task(self.db, who.id, assignment_id)
         return self._with_next(who, nxt, edit=(msg("skip.done"),))
+
+    def _not_held(self, who: Speaker, assignment_id: int, key: str) -> Reply | None:
+        """The reply to a button of a task this person does not hold (someone else's card,
+        or an old one of theirs): ``key`` says nothing was done, then their current task.
+        None when they hold it, and the button may act."""
+        if self._offer_of(who, assignment_id) is not None:
+            return None
+        nxt = services.next_task(self.db, who.id)
+        return self._with_next(who, nxt, lines=(msg(key),))
 
     @polite
     def read_more(self, user: User, assignment_id: int, page: int) -> Reply:
@@ -187,10 +199,28 @@ class Contributing(ChatBase):
 
     @polite
     def report(self, user: User, assignment_id: int, reason: str = "") -> Reply:
-        """Report a problem with the task: moderators see it, the contributor moves on."""
+        """Report a problem with the task: moderators see it, the contributor moves on.
+
+        Like skip, the button of a task the person does not hold reports nothing and says
+        so: "thank you, reported" would be untrue, and they still hold their own task.
+        """
         who = self.speaker(user)
+        refused = self._not_held(who, assignment_id, "report.not_yours")
+        if refused is not None:
+            return refused
         nxt = services.report_task(self.db, who.id, assignment_id, reason)
         return self._with_next(who, nxt, edit=(msg("report.done"),))
+
+    def report_form_language(self, user: User, assignment_id: int) -> str | None:
+        """The language of the form asking why a held task is reported; None when the
+        button is not the person's (then `report` says so, and no form opens)."""
+        try:
+            who = self.speaker(user)
+            held = self._offer_of(who, assignment_id) is not None
+        except Exception:  # let the form open: `report` judges again, and apologises
+            log.exception("could not check the report button of %s", user.external_id)
+            return self.language_of(user)
+        return who.lang if held else None
 
     @polite
     def write(self, user: User, assignment_id: int) -> Reply:

@@ -23,6 +23,8 @@ def add_commands(app: typer.Typer, run_app: typer.Typer) -> None:
         guild: int | None = typer.Option(
             None,
             "--guild",
+            min=1,
+            max=2**64 - 1,  # a Discord snowflake
             help="With --sync: publish to this server (guild id) only, at once (for testing).",
         ),
     ) -> None:

@@ -28,7 +28,9 @@ def add_commands(app: typer.Typer, run_app: typer.Typer) -> None:
             help="Secret Telegram sends with each webhook call (checked on arrival).",
         ),
         listen: str = typer.Option("0.0.0.0", "--listen", help="Webhook: address to listen on."),
-        port: int = typer.Option(8443, "--port", help="Webhook: port to listen on."),
+        port: int = typer.Option(
+            8443, "--port", min=1, max=65535, help="Webhook: port to listen on."
+        ),
     ) -> None:
         """Run the Telegram bot (ESSAIM_TELEGRAM_TOKEN; ESSAIM_TELEGRAM_API_URL if self-hosted)."""
         from telegram import Update

@@ -8,6 +8,7 @@ imports neither SQLAlchemy nor numpy nor a bot library.
 
 from __future__ import annotations
 
+import gc
 from importlib.metadata import entry_points
 from typing import ClassVar
 
@@ -102,4 +103,10 @@ def command() -> EssaimGroup:
 
 
 def main() -> None:
-    command()(prog_name="essaim")
+    try:
+        command()(prog_name="essaim")
+    finally:
+        # The process ends here: its objects need no last collection. Frozen, they are
+        # skipped by the interpreter's final passes, which otherwise traverse everything
+        # SQLAlchemy, pydantic and rich made (a fifth of a short command like `status`).
+        gc.freeze()

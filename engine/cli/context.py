@@ -31,6 +31,8 @@ errors = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_ID = 2**63 - 1
 """The largest row id the databases store (64-bit): a bound for id arguments."""
+MAX_SEED = 2**32 - 1
+"""The largest ``--seed``: a seed is a small number to repeat a run, not data."""
 DEBUG_VARIABLE = "ESSAIM_DEBUG"
 """Set to 1 to let an error raise with its traceback instead of the one-line message."""
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from engine import services
 from engine.cli.context import (
     MAX_ID,
+    MAX_SEED,
     cell,
     console,
     errors,
@@ -36,7 +37,7 @@ def simulate_command(
     project: str = typer.Argument(..., help="Project slug."),
     contributors: int = typer.Option(10, "--contributors", "-n", min=1, max=10_000),
     accuracy: float = typer.Option(0.8, "--accuracy", "-a", min=0.0, max=1.0),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0, max=MAX_SEED),
     replay_file: Path | None = typer.Option(
         None, "--replay", help="Replay recorded answers (CSV task,worker,label) instead."
     ),
@@ -139,7 +140,7 @@ def demo(
     ),
     contributors: int = typer.Option(12, "--contributors", "-n", min=3, max=1000),
     accuracy: float = typer.Option(0.85, "--accuracy", "-a", min=0.0, max=1.0),
-    seed: int = typer.Option(7, "--seed"),
+    seed: int = typer.Option(7, "--seed", min=0, max=MAX_SEED),
 ) -> None:
     """Run sample projects end to end on the embedded default (SQLite, no Redis)."""
     from engine.demo import run_demo

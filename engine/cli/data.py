@@ -21,6 +21,7 @@ from rich.text import Text
 
 from engine import jobs, services
 from engine.cli.context import console, errors, fail, handles_errors, print_json, state
+from engine.config import MAX_UPLOAD_ROWS
 from engine.errors import InvalidUpload
 from engine.exporting import FORMATS, write_export
 
@@ -49,11 +50,17 @@ def batch_add(
         False, "--allow-repeated-ids", help="Accept ids that earlier batches already use."
     ),
     max_rows: int | None = typer.Option(
-        None, "--max-rows", min=1, help="Most rows accepted (default ESSAIM_MAX_UPLOAD_ROWS)."
+        None,
+        "--max-rows",
+        min=1,
+        max=MAX_UPLOAD_ROWS,
+        help="Most rows (and tasks) accepted (default ESSAIM_MAX_UPLOAD_ROWS).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Upload a batch; its rows become items and micro-tasks (all or nothing)."""
+    if file.is_dir():
+        raise fail(f"{file}: is a folder; give the file to upload")
     if not file.is_file():
         raise fail(f"{file}: no such file")
     essaim = state.essaim()

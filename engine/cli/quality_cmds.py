@@ -32,13 +32,16 @@ def register(app: typer.Typer) -> None:
 def quality(
     project: str = typer.Argument(..., help="Project slug."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    chart: Path | None = typer.Option(None, "--chart", help="Write a PNG chart here."),
+    chart: Path | None = typer.Option(
+        None, "--chart", help="Write a PNG chart to this file (its name ends in .png)."
+    ),
 ) -> None:
     """Agreement (Krippendorff's alpha), workers, effort per task and review backlog."""
     from rich.table import Table
 
     from engine.quality_report import quality_report
 
+    _check_chart(chart)
     report = quality_report(state.essaim().db, project)
     if chart is not None:
         from engine.charts import quality_chart
@@ -67,6 +70,18 @@ def quality(
     console.print(table)
     if chart is not None:
         errors.print(f"chart written to {chart}")
+
+
+def _check_chart(chart: Path | None) -> None:
+    """Refuse a chart path that would not be the file written, before any work: matplotlib
+    adds ``.png`` to a name without it, so a folder ``out`` would become a file ``out.png``."""
+    if chart is None:
+        return
+    if chart.is_dir():
+        raise fail_plain(f"{chart}: --chart is a folder; give a file name, e.g. "
+                         f"{chart / 'quality.png'}")  # fmt: skip
+    if chart.suffix.lower() != ".png":
+        raise fail_plain(f"{chart}: --chart writes a PNG image; give a file name ending in .png")
 
 
 def _fmt(value: float | None) -> str:

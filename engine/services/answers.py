@@ -70,27 +70,38 @@ def submit_answer(
     task ids (a replay, see `next_task`).
     """
     moment = now or utcnow()
+    return db.run(
+        lambda session: submit_in(session, contributor_id, assignment_id, raw, seconds=seconds,
+                                  now=moment, rng=rng, chain_next=chain_next, only=only)
+    )  # fmt: skip
 
-    def work(session: Session) -> SubmitResult:
-        result, chain = _submit(session, contributor_id, assignment_id, raw, seconds, moment)
-        completed = tuple(session.info.pop(COMPLETED_BATCHES, ()))
-        if completed:
-            result = replace(result, completed_batches=completed)
-        if (
-            chain_next
-            and chain is not None
-            and result.status in ("accepted", "duplicate", "expired")
-        ):
-            # After an accepted answer the lease just used was their only one on the
-            # project: no need to look for another. A double tap must get the same next task.
-            project, worker, after = chain
-            nxt = offer_next(session, contributor_id, project.slug, now=moment, rng=rng,
-                             project=project, worker=worker, after=after,
-                             reuse_lease=result.status != "accepted", only=only)  # fmt: skip
-            result = replace(result, next=nxt)
-        return result
 
-    return db.run(work)
+def submit_in(
+    session: Session,
+    contributor_id: int,
+    assignment_id: int,
+    raw: str | list[str],
+    *,
+    now: datetime,
+    seconds: float | None = None,
+    rng: random.Random | None = None,
+    chain_next: bool = True,
+    only: Collection[int] | None = None,
+) -> SubmitResult:
+    """`submit_answer` inside the caller's transaction (a replay runs several in one)."""
+    result, chain = _submit(session, contributor_id, assignment_id, raw, seconds, now)
+    completed = tuple(session.info.pop(COMPLETED_BATCHES, ()))
+    if completed:
+        result = replace(result, completed_batches=completed)
+    if chain_next and chain is not None and result.status in ("accepted", "duplicate", "expired"):
+        # After an accepted answer the lease just used was their only one on the
+        # project: no need to look for another. A double tap must get the same next task.
+        project, worker, after = chain
+        nxt = offer_next(session, contributor_id, project.slug, now=now, rng=rng,
+                         project=project, worker=worker, after=after,
+                         reuse_lease=result.status != "accepted", only=only)  # fmt: skip
+        result = replace(result, next=nxt)
+    return result
 
 
 Chain = tuple[ProjectRow, WorkerRow | None, tuple[int, int, int] | None]

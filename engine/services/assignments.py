@@ -9,6 +9,7 @@ SQLite runs the whole step under ``BEGIN IMMEDIATE`` (see `engine.db`).
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Collection
@@ -17,8 +18,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Row,
+    String,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -29,6 +33,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from engine import driver
@@ -305,38 +310,57 @@ def _lease_among(
 ) -> tuple[Any, ...] | None:
     """`_lease_free_task` restricted to the tasks ``only`` (a replay's filter).
 
-    Off the hot path: the statement varies with the ids (inlined, so any number fits), and
-    a task locked by another transaction is passed over without the retries.
+    The ids go as one parameter (`_only_parameter`), so the statement never changes and runs
+    on the driver like the normal look. A task locked by another transaction is passed over
+    without the retries: a replay is alone on its project.
     """
     if not only:
         return None
-    parameters: dict[str, Any] = {"p_project_id": project_id, "p_contributor_id": contributor_id}
-    if len(only) <= MAX_BOUND_IDS:
-        look, parameters["p_only"] = _among_statement(), sorted(only)
-    else:
-        look = _look(_among(only), locking=True)
-    task = session.execute(look, parameters).first()
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    parameters: dict[str, Any] = {
+        "p_project_id": project_id, "p_contributor_id": contributor_id,
+        "p_only": _only_parameter(only, postgresql), "p_leased_at": now,
+        "p_expires_at": expires_at,
+    }  # fmt: skip
+    if postgresql:
+        return driver.first(connection, _find_and_lease_among_statement(), parameters)
+    task = driver.first(connection, _among_statement(False), parameters)
     if task is None:
         return None
-    assignment_id = lease_task(session.connection(), task[0], False, contributor_id,
-                               project_id, now, expires_at)  # fmt: skip
+    assignment_id = lease_task(connection, task[0], False, contributor_id, project_id, now,
+                               expires_at)  # fmt: skip
     return (assignment_id, *task)
 
 
-MAX_BOUND_IDS = 30_000
-"""Up to this many ids a replay's filter binds them (SQLite allows 32,766 parameters);
-beyond, they are written into the SQL."""
+def _only_parameter(only: Collection[int], postgresql: bool) -> Any:
+    """``:p_only`` of `_in_only`: a list (an array) on PostgreSQL, a JSON list on SQLite."""
+    ids = sorted(int(task_id) for task_id in only)
+    return ids if postgresql else json.dumps(ids)
+
+
+def _in_only(postgresql: bool) -> Any:
+    """``task.id`` is one of the ids of ``:p_only``: ``= ANY(array)`` on PostgreSQL,
+    ``IN (SELECT value FROM json_each(...))`` on SQLite. One parameter whatever the number
+    of ids, so the SQL is always the same."""
+    if postgresql:
+        return Task.id == any_(bindparam("p_only", type_=ARRAY(BigInteger)))
+    ids: Any = select(literal_column("value")).select_from(
+        func.json_each(bindparam("p_only", type_=String))
+    )
+    return Task.id.in_(ids)
 
 
 @cache
-def _among_statement() -> Any:
-    """Built once: the filtered look with the ids as one expanding parameter."""
-    return _look(Task.id.in_(bindparam("p_only", expanding=True)), locking=True)
+def _among_statement(postgresql: bool) -> Any:
+    """Built once: the filtered look (the candidate, locked)."""
+    return _look(_in_only(postgresql), locking=True)
 
 
-def _among(only: Collection[int]) -> Any:
-    """``Task.id IN (...)`` with the ids written in the SQL: no limit on bound parameters."""
-    return Task.id.in_(bindparam("p_only", sorted(only), expanding=True, literal_execute=True))
+@cache
+def _find_and_lease_among_statement() -> Any:
+    """PostgreSQL: `_find_and_lease_statement` of the filtered look."""
+    return _found_and_leased(_among_statement(True))
 
 
 def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> tuple[Any, ...] | None:
@@ -419,7 +443,12 @@ def _first_of(*looks: Any) -> Any:
 @cache
 def _find_and_lease_statement(after: bool) -> Any:
     """PostgreSQL: find the task, insert the lease and count it, in one statement."""
-    pick = _candidate_statement(after=after).cte("pick")
+    return _found_and_leased(_candidate_statement(after=after))
+
+
+def _found_and_leased(candidate: Any) -> Any:
+    """The lease of the task ``candidate`` finds (assignment id, task id, payload, is_gold)."""
+    pick = candidate.cte("pick")
     leased = (
         insert(ASSIGNMENT_TABLE)
         .from_select(
@@ -447,7 +476,11 @@ def _gold_candidate(
 ) -> Row[Any] | None:
     """A control task this contributor has not seen (among ``only`` when given); control
     tasks have no answer limit."""
-    among = [] if only is None else [_among(only)]
+    among: list[Any] = []
+    parameters: dict[str, Any] = {}
+    if only is not None:
+        postgresql = session.connection().dialect.name == "postgresql"
+        among, parameters = [_in_only(postgresql)], {"p_only": _only_parameter(only, postgresql)}
     return session.execute(
         select(*OFFER_COLUMNS)
         .where(
@@ -460,7 +493,8 @@ def _gold_candidate(
             *among,
         )
         .order_by(func.random())
-        .limit(1)
+        .limit(1),
+        parameters,
     ).first()
 
 

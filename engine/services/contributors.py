@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import replace
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.errors import EssaimError, NotFound, PermissionDenied
+from engine.identities import parse_identity  # kept importable from here too
 from engine.models import (
     Contributor,
     Identity,
@@ -219,42 +219,6 @@ def grant_role(
         if project_id is not None:
             info = replace(info, roles=tuple(sorted(roles_of(session, target.id, project_id))))
         return info
-
-
-PLATFORMS = ("telegram", "discord", "console", "import", "replay", "sim", "bench", "test")
-"""Where identities come from: the chat adapters, then the engine's own synthetic workers
-(imported answers, replays, simulations, benchmarks) and tests."""
-_ALIASES = {"tg": "telegram", "dc": "discord", "discord.com": "discord", "t.me": "telegram"}
-_TELEGRAM_ID = re.compile(r"[1-9][0-9]{0,15}")  # user ids are positive, at most 52 bits
-_SNOWFLAKE = re.compile(r"[1-9][0-9]{16,19}")  # Discord ids: 17 to 20 digits, under 2**64
-_OTHER_ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")  # the identity column holds 128
-
-
-def parse_identity(identity: str) -> tuple[str, str]:
-    """``platform:id`` checked as the platforms write it, so a typo cannot create an account
-    nobody can ever use: ``telegram:5001``, ``discord:<snowflake>``, ``console:<name>``."""
-
-    def refuse(message: str) -> EssaimError:
-        return EssaimError(f"field 'identity': {identity!r}: {message}")
-
-    if any(ch.isspace() for ch in identity):
-        raise refuse("no spaces allowed, write it as platform:id (e.g. telegram:12345)")
-    platform, sep, external_id = identity.partition(":")
-    if not sep or not platform or not external_id:
-        raise refuse("not of the form platform:id (e.g. telegram:12345)")
-    platform = platform.lower()
-    if platform not in PLATFORMS:
-        hint = f"; did you mean {_ALIASES[platform]!r}?" if platform in _ALIASES else ""
-        raise refuse(f"unknown platform {platform!r}{hint} (known: {', '.join(PLATFORMS)})")
-    if platform == "telegram" and not _TELEGRAM_ID.fullmatch(external_id):
-        raise refuse("a Telegram id is the person's numeric user id (not an @username)")
-    if platform == "discord" and not (
-        _SNOWFLAKE.fullmatch(external_id) and int(external_id) < 2**64
-    ):
-        raise refuse("a Discord id is the person's numeric user id (17 to 20 digits)")
-    if not _OTHER_ID.fullmatch(external_id):
-        raise refuse("the id has control characters or more than 128 characters")
-    return platform, external_id
 
 
 def forget_contributor(db: Database, contributor_id: int, *, actor_id: int | None = None) -> int:

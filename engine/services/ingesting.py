@@ -114,6 +114,12 @@ def check_records(
             except InvalidUpload as error:
                 checked.add(error)
                 continue
+            if checked.n_tasks > upload.max_rows:  # a document is one record but many tasks
+                checked.add(InvalidUpload(upload.filename, f"makes more than "
+                                          f"{upload.max_rows:,} tasks, the row limit (it counts "
+                                          "tasks too): split it into several uploads",
+                                          record.line))  # fmt: skip
+                break
             hashes.append(hash(item[0]))
             items.append(item)
             if len(items) >= BLOCK:
@@ -160,16 +166,28 @@ def _add_rows(
     if not micro_tasks:
         raise InvalidUpload(upload.filename, "nothing to do in this record", record.line)
     overlap = upload.overlap_min
+    item_json = json_text(payload)
     for micro in micro_tasks:
         gold = micro.gold
+        task_json = _same_json(micro.payload, payload, item_json)
         if gold is None:
-            tasks.append((offset, micro.position, json_text(micro.payload), False, None, overlap))
+            tasks.append((offset, micro.position, task_json, False, None, overlap))
         else:
-            tasks.append((offset, micro.position, json_text(micro.payload), True,
-                          json_text(gold), 0))  # fmt: skip
+            tasks.append((offset, micro.position, task_json, True, json_text(gold), 0))
             checked.n_gold += 1
     checked.n_tasks += len(micro_tasks)
-    return (external_id, record.line, json_text(payload))
+    return (external_id, record.line, item_json)
+
+
+def _same_json(value: dict[str, Any], known: dict[str, Any], known_json: str) -> str:
+    """``json_text(value)``, reusing ``known_json`` when ``value`` holds the very same
+    objects under the same keys in the same order (a one-task record's task usually shows
+    what its item holds). Identity, not ``==``: ``1 == True == 1.0`` encode differently."""
+    if list(value) == list(known) and all(
+        a is b for a, b in zip(value.values(), known.values(), strict=True)
+    ):
+        return known_json
+    return json_text(value)
 
 
 def external_id_of(value: Any, number: int, filename: str, line: int) -> str:

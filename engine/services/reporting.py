@@ -31,14 +31,17 @@ def project_status(db: Database, slug: str, *, actor_id: int | None = None) -> P
             session, actor_id, project.id
         ):
             raise PermissionDenied("requester", "reading a project's status")
-        by_status = dict(
-            session.execute(
-                select(Task.status, func.count())
-                .where(Task.project_id == project.id, Task.is_gold.is_(False),
-                       Task.stage == STAGE_ANSWER)
-                .group_by(Task.status)
-            ).all()
-        )  # fmt: skip
+        # One pass over the project's tasks for both counts, in ix_task_schedule's order
+        # (project, status): no sort, and no second pass for the gold tasks.
+        counts = session.execute(
+            select(Task.status,
+                   func.count().filter(Task.is_gold.is_(False), Task.stage == STAGE_ANSWER),
+                   func.count().filter(Task.is_gold.is_(True)))
+            .where(Task.project_id == project.id)
+            .group_by(Task.status)
+        ).all()  # fmt: skip
+        by_status = {status: answer_tasks for status, answer_tasks, _ in counts if answer_tasks}
+        gold = sum(gold_tasks for _, _, gold_tasks in counts)
         total = sum(by_status.values())
         done = sum(by_status.get(s, 0) for s in DONE)
         items = session.execute(
@@ -49,9 +52,6 @@ def project_status(db: Database, slug: str, *, actor_id: int | None = None) -> P
             .join(Task, Task.id == Answer.task_id)
             .where(Task.project_id == project.id)
         ).one()
-        gold = session.execute(
-            select(func.count()).where(Task.project_id == project.id, Task.is_gold.is_(True))
-        ).scalar_one()
         batches = [
             {"id": b.id, "filename": b.filename, "status": b.status, "items": b.n_items,
              "tasks": b.n_tasks, "error": b.error}

@@ -130,3 +130,28 @@ def test_import_short_row_stores_nothing_and_ids_stay_exact(essaim):
         ).scalar_one()  # fmt: skip
     assert item == "007"
     assert services.identify(essaim.db, "import", "Zoé").id
+
+
+def test_filter_of_any_size_offers_only_its_tasks_in_order(essaim):
+    """The ids go as one parameter (an array, a JSON list): 40,000 ids (beyond SQLite's
+    32,766 bound parameters) are as good as three; the scheduler's order holds among them."""
+    make_project(essaim, slug="rp", labels=["cat", "dog"], overlap={"min": 1, "max": 1})
+    add_rows(essaim, "rp", [{"id": f"i{i}", "text": f"item {i}"} for i in range(6)])
+    with essaim.db.read() as session:
+        ids = session.execute(select(Task.id).order_by(Task.item_id)).scalars().all()
+    worker = services.identify(essaim.db, "test", "w").id
+    chosen = {ids[4], ids[1], ids[3]}
+    offered = []
+    for _ in range(4):
+        offer = services.next_task(essaim.db, worker, "rp", only=chosen).offer
+        if offer is None:
+            break
+        offered.append(offer.task_id)
+        assert services.submit_answer(essaim.db, worker, offer.assignment_id, "cat",
+                                      chain_next=False).status == "accepted"  # fmt: skip
+    assert offered == [ids[1], ids[3], ids[4]]
+    other = services.identify(essaim.db, "test", "v").id
+    many = set(range(10**9, 10**9 + 40_000)) | {ids[5]}
+    offer = services.next_task(essaim.db, other, "rp", only=many).offer
+    assert offer is not None and offer.task_id == ids[5]
+    assert services.next_task(essaim.db, other, "rp", only=set()).status == "task"  # held

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import random
 from pathlib import Path
 
 import pytest
+from sqlalchemy import and_, select
 
 from engine import services
-from engine.replay import replay
+from engine.app import Essaim
+from engine.config import load_settings
+from engine.models import Answer, Assignment, Identity, Item, Task, utcnow
+from engine.queue import JobQueue
+from engine.replay import PLATFORM, Steps, replay
+from engine.services.assignments import offer_next
 from engine.simulate import simulate
-from tests.integration.helpers import add_rows, make_project
+from tests.integration.helpers import add_rows, count, make_project
 
 pytestmark = pytest.mark.integration
 
@@ -77,3 +85,78 @@ def test_replay_offers_again_a_task_that_needs_more_answers(essaim, tmp_path):
     report = replay(essaim, "tiny", recording)
     assert report.answers_used == 3
     assert report.tasks["open"] == 0
+
+
+# --- the replay decides as it did with one transaction per answer ----------------------
+# Digests and reports below were recorded with the replay of commit 1c26ba7 (each answer,
+# lease and give-back in a transaction of its own, the filtered lease through the ORM).
+
+
+def _decisions(db) -> tuple[str, int]:
+    """Digest of every stored answer in order (worker, item, value, counted), and how many."""
+    with db.read() as session:
+        rows = session.execute(
+            select(Identity.external_id, Item.external_id, Answer.value, Answer.counted)
+            .join(Identity, and_(Identity.contributor_id == Answer.contributor_id,
+                                 Identity.platform == PLATFORM))
+            .join(Task, Task.id == Answer.task_id)
+            .join(Item, Item.id == Task.item_id)
+            .order_by(Answer.id)
+        ).all()  # fmt: skip
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16], len(rows)
+
+
+def _fixed_recording(path: Path) -> Path:
+    """40 workers, 50 of 300 items each, right 80% of the time (seeded: always the same)."""
+    labels = ["cat", "dog", "bird"]
+    rng = random.Random(0)
+    truth = [rng.choice(labels) for _ in range(300)]
+    rows = []
+    for worker in range(40):
+        for item in rng.sample(range(300), 50):
+            label = truth[item] if rng.random() < 0.8 else rng.choice(labels)
+            rows.append(f"i{item:05d},w{worker},{label}\n")
+    path.write_text("task,worker,label\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_replay_decides_as_before_on_a_fixed_recording(db, tmp_path):
+    """Shared transactions, the Core lease: the same answers used, the same decisions, also
+    with a skill refit every 50 answers (a refit reads what the open transaction held)."""
+    settings = load_settings(database_url=db.url, redis_url=None, skill_refit_every=50)
+    essaim = Essaim(settings, db, JobQueue(db))
+    make_project(essaim, slug="rec", labels=["cat", "dog", "bird"],
+                 overlap={"min": 3, "max": 7}, confidence=0.9)  # fmt: skip
+    add_rows(essaim, "rec", [{"id": f"i{i:05d}", "text": f"item {i}"} for i in range(300)])
+    report = replay(essaim, "rec", _fixed_recording(tmp_path / "rec.csv"))
+    assert (report.recorded_answers, report.workers, report.refused) == (2000, 40, 0)
+    assert report.answers_used == 972
+    assert report.tasks == {"open": 11, "voting": 0, "review": 0, "complete": 289,
+                            "resolved": 0}  # fmt: skip
+    assert _decisions(db) == ("074de46eb64afdfa", 972)
+    assert count(db, Assignment) == 972  # every lease answered: none left behind
+
+
+def test_replay_bluebirds_decides_as_before(essaim, bluebirds):
+    report = replay(essaim, "birds", BLUEBIRDS / "answers.csv", bluebirds)
+    assert report.answers_used == 431 and report.items_with_truth == 103
+    assert report.tasks["complete"] == 103 and report.tasks["review"] == 5
+    assert report.accuracy == pytest.approx(0.6893203883495146, abs=1e-12)
+    assert _decisions(essaim.db) == ("00dd5e4cda2446df", 431)
+
+
+def test_replay_steps_commit_together_and_roll_back_together(essaim):
+    make_project(essaim, slug="st", labels=["0", "1"], overlap={"min": 2, "max": 2})
+    add_rows(essaim, "st", [{"id": f"t{i}", "text": f"t{i}"} for i in range(3)])
+    people = [services.identify(essaim.db, PLATFORM, name).id for name in ("a", "b", "c")]
+    with Steps(essaim.db, size=2) as steps:
+        for person in people:
+            assert offer_next(steps.session(), person, "st", now=utcnow()).offer is not None
+            steps.done()
+        assert count(essaim.db, Assignment) == 2  # the first two steps are committed
+    assert count(essaim.db, Assignment) == 3  # the third at the end
+    with pytest.raises(RuntimeError), Steps(essaim.db, size=10) as steps:
+        offer_next(steps.session(), people[0], "st", now=utcnow())
+        steps.done()
+        raise RuntimeError("the replay stops")
+    assert count(essaim.db, Assignment) == 3  # the open transaction rolled back

@@ -20,6 +20,8 @@ Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    # On SQLite this copies `task` and drops the old table: safe only with foreign keys off
+    # (`engine.migrate.upgrade`), else the drop cascades to every assignment and answer.
     with op.batch_alter_table("task") as table:
         table.add_column(sa.Column("batch_id", Id, nullable=True))
         table.create_foreign_key(
