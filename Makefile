@@ -43,6 +43,11 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/ceiling.py
 	$(BIN)/python benchmarks/answer_ceiling.py
 	$(BIN)/python benchmarks/aggregation.py
+	$(BIN)/python benchmarks/aggregation.py --whole-process --classes 4 --repeat 3
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/export.py
+	$(BIN)/python benchmarks/replay.py --backend both
+	$(BIN)/python benchmarks/cli_speed.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .mypy_cache

@@ -274,6 +274,9 @@ def main() -> None:
         return
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
     env.pop("PYTHONPATH", None)
+    # As a user runs it: with the bytecode cache (a sandbox may set this to keep trees clean;
+    # then every module of the project is compiled from source at each start, +20-40 ms).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     variants = {"working tree": env}
     if options.baseline is not None:
         if not (options.baseline / "engine" / "__init__.py").is_file():

@@ -99,6 +99,7 @@ def drop_postgres(name: str) -> None:
 
 def bench(database: str, csv: Path, rows: int, folder: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: with the bytecode cache
     dropped = None
     if database == "sqlite":
         url = f"sqlite:///{folder}/bench-{rows}.db"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import numpy as np
 
@@ -158,3 +159,74 @@ def _indices(indices: object) -> np.ndarray:
     buffer = indices.buffers()[1]  # type: ignore[attr-defined]
     count = len(indices) + offset  # type: ignore[arg-type]
     return np.frombuffer(buffer, dtype=np.int32, count=count)[offset:]
+
+
+def result_rows(tasks: list[str], labels: list[str], codes: np.ndarray, conf: np.ndarray) -> bytes:
+    """``task,label,confidence\\r\\n`` lines (CSV cells already quoted where needed), joined
+    by pyarrow: ``f"{conf:.6f}"`` per row was half the writing of 200,000 results.
+
+    Confidences are written to six decimals exactly as Python formats them: from the integer
+    of millionths, except where that integer could differ (a value within 1e-7 of a
+    rounding tie, outside [0, 1], or not finite), which Python formats itself.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    scaled = conf * 1e6
+    unsure = ~np.isfinite(scaled) | (conf < 0) | (conf > 1)
+    unsure |= np.abs(scaled - np.floor(np.where(unsure, 0, scaled)) - 0.5) < 1e-7
+    micro = np.rint(np.where(unsure, 0, scaled)).astype(np.int64)
+    # Separators as scalars taken from an array: `pa.scalar` would import pandas too.
+    point, nothing, line_end, comma = _string_array([".", "", "\r\n", ","])
+    whole = _int_array(micro // 1_000_000).cast(pa.string())
+    fraction = pc.utf8_lpad(_int_array(micro % 1_000_000).cast(pa.string()), 6, "0")
+    shown = pc.binary_join_element_wise(whole, fraction, point)
+    if unsure.any():
+        fixed = shown.to_pylist()
+        for index in np.flatnonzero(unsure).tolist():
+            fixed[index] = f"{conf[index]:.6f}"
+        shown = _string_array(fixed)
+    ended = pc.binary_join_element_wise(shown, nothing, line_end)
+    label_cells = pc.take(_string_array(labels), _int_array(codes))
+    task_cells = _string_array(tasks)
+    if pa.types.is_large_string(task_cells.type):  # over 2 GiB of ids: one kind for all
+        label_cells, ended = label_cells.cast(pa.large_string()), ended.cast(pa.large_string())
+    if pa.types.is_large_string(task_cells.type):
+        comma = comma.cast(pa.large_string())
+    lines = pc.binary_join_element_wise(task_cells, label_cells, ended, comma)
+    if len(lines) == 0:
+        return b""
+    width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width, count=len(lines) + lines.offset + 1)
+    start, stop = int(offsets[lines.offset]), int(offsets[-1])
+    return bytes(memoryview(lines.buffers()[2])[start:stop])
+
+
+# Not `pa.array(...)` nor `pa.scalar(...)`: they import pandas (a sixth of a second) to look
+# for pandas types.
+
+
+def _int_array(values: np.ndarray) -> Any:
+    """An int64 pyarrow array over the numpy array's memory."""
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def _string_array(values: list[str]) -> Any:
+    """A pyarrow string array of ``values``: their UTF-8 bytes end to end, and offsets."""
+    import pyarrow as pa
+
+    joined = "".join(values)
+    if joined.isascii():
+        lengths = np.fromiter(map(len, values), np.int64, len(values))
+    else:
+        lengths = np.fromiter((len(v.encode("utf-8")) for v in values), np.int64, len(values))
+    data = joined.encode("utf-8")
+    small = len(data) < 2**31  # pyarrow's `string` has 32-bit offsets
+    offsets = np.zeros(len(values) + 1, dtype=np.int32 if small else np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    kind = pa.string() if small else pa.large_string()
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(kind, len(values), buffers)

@@ -13,7 +13,7 @@ import codecs
 import unicodedata
 from collections import Counter
 
-__all__ = ["UTF8", "detect_encoding", "normalise_encoding"]
+__all__ = ["UTF8", "detect_encoding", "encoding_label", "normalise_encoding"]
 
 UTF8 = "utf-8"
 
@@ -110,3 +110,28 @@ def _plausible_western(data: bytes) -> bool:
     # French or German text has a few accented letters; Cyrillic or Greek read as cp1252
     # gives nothing but accented letters.
     return letters < 20 or foreign <= 0.4 * letters
+
+
+_LABELS = {
+    "utf-8-sig": "UTF-8",
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 (little-endian, no BOM)",
+    "utf-16-be": "UTF-16 (big-endian, no BOM)",
+    "utf-32": "UTF-32",
+    "cp1252": "Windows-1252",
+    "cp1250": "Windows-1250",
+    "cp1251": "Windows-1251",
+    "iso8859-1": "ISO-8859-1",
+    "iso8859-15": "ISO-8859-15",
+    "mac-roman": "Mac Roman",
+}
+
+
+def encoding_label(name: str | None) -> str:
+    """The name people know an encoding by (``UTF-8``, ``Windows-1252``), for reports: the
+    codec names (``utf-8-sig``, ``cp1252``) are Python's."""
+    if not name:
+        return ""
+    canonical = normalise_encoding(name) or name
+    return _LABELS.get(canonical, canonical.upper())

@@ -11,6 +11,7 @@ from bots.core.replies import Image, Reply, msg
 from engine import services
 from engine.charts import quality_chart
 from engine.quality_report import quality_report
+from tasks.encodings import encoding_label
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class Requesting(ChatBase):
         """
         who = self.speaker(user)
         batch_id = self.essaim.upload(project, filename, data, actor_id=who.id)
-        encoding = services.batch_report(self.db, batch_id).encoding or ""
+        encoding = encoding_label(services.batch_report(self.db, batch_id).encoding)
         handle = self.essaim.ingest(batch_id)
         crashed = handle.status == "failed"
         if crashed and services.batch_report(self.db, batch_id).status == "pending":

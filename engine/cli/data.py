@@ -24,6 +24,7 @@ from engine.cli.context import console, errors, fail, handles_errors, print_json
 from engine.config import MAX_UPLOAD_ROWS
 from engine.errors import InvalidUpload
 from engine.exporting import FORMATS, write_export
+from tasks.encodings import encoding_label
 
 batch_app = typer.Typer(help="Upload batches of work.", no_args_is_help=True)
 answers_app = typer.Typer(help="Answers collected elsewhere.", no_args_is_help=True)
@@ -86,9 +87,10 @@ def batch_add(
     if as_json:
         print_json(report.__dict__)
         return
+    encoding = encoding_label(report.encoding)
     console.print(f"batch {report.batch_id}: {report.n_items} items, {report.n_tasks} tasks "
-                  f"({report.n_gold} gold) added to {report.project_slug}, "
-                  f"read as {report.encoding}", markup=False, highlight=False)  # fmt: skip
+                  f"({report.n_gold} gold) added to {report.project_slug}, read as {encoding}",
+                  markup=False, highlight=False)  # fmt: skip
     if report.n_repeated_ids:
         errors.print(f"warning: {report.n_repeated_ids} items have ids that earlier batches of "
                      f"{report.project_slug} already use", markup=False)  # fmt: skip

@@ -6,9 +6,6 @@ Imports of the database and the services happen inside the commands: ``essaim st
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +14,16 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from engine.cli.context import cell, console, fail, handles_errors, print_json, shown, state
+from engine.cli.context import (
+    cell,
+    collector_paused,
+    console,
+    fail,
+    handles_errors,
+    print_json,
+    shown,
+    state,
+)
 from engine.terminal import printable
 
 if TYPE_CHECKING:
@@ -86,7 +92,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Progress of a project: items, tasks by status, answers, contributors, completion."""
-    with _collector_paused():
+    with collector_paused():
         from engine import services
 
         report = services.project_status(state.essaim().db, project)
@@ -94,25 +100,6 @@ def status(
         print_json(report.as_dict())
         return
     print_status(report)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a short command imports and reads.
-
-    Importing SQLAlchemy and mapping the models make some ninety thousand objects the
-    collector tracks, all living as long as the process; it would traverse them again and
-    again as they age (about a sixth of ``essaim status``'s CPU time). What the command
-    allocates itself is bounded (a few counts), so nothing piles up meanwhile; the
-    collector is back on afterwards, as it was found.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def print_status(report: ProjectStatus) -> None:

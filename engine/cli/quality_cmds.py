@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from engine.cli.context import console, errors, fail, handles_errors, print_json, state
+from engine.cli.context import (
+    collector_paused,
+    console,
+    errors,
+    fail,
+    handles_errors,
+    print_json,
+    state,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -107,33 +115,34 @@ def aggregate(
     Ids and labels are the exact strings of the file (only surrounding whitespace trimmed);
     results come in the order tasks first appear in the answers file.
     """
-    from engine.tables import TableError, read_answers, read_file
+    with collector_paused():  # a short command: see collector_paused
+        from engine.tables import TableError, read_answers, read_file
 
-    if method not in METHODS:
-        raise fail(f"--method must be one of {', '.join(METHODS)}")
-    if level not in LEVELS:
-        raise fail(f"--level must be one of {', '.join(LEVELS)}")
-    _check_output(output)
-    try:
-        answers = read_answers(read_file(answers_file), str(answers_file), encoding=encoding)
-        gold = _read_gold(gold_file, answers, encoding) if gold_file else None
-    except TableError as exc:
-        raise fail_plain(str(exc)) from None
-    model = _fit(method, answers, gold)
-    summary = {
-        "method": method,
-        "tasks": answers.n_tasks,
-        "workers": answers.n_workers,
-        "answers": answers.n_answers,
-        "alpha": _alpha(answers, level),
-        "level": level,
-    }
-    _write_results(output, answers, model.labels_, model.confidence_)
-    if as_json:
-        print_json(summary)
-    else:
-        errors.print(", ".join(f"{k} {_fmt(v) if isinstance(v, float) else v}"
-                               for k, v in summary.items()))  # fmt: skip
+        if method not in METHODS:
+            raise fail(f"--method must be one of {', '.join(METHODS)}")
+        if level not in LEVELS:
+            raise fail(f"--level must be one of {', '.join(LEVELS)}")
+        _check_output(output)
+        try:
+            answers = read_answers(read_file(answers_file), str(answers_file), encoding=encoding)
+            gold = _read_gold(gold_file, answers, encoding) if gold_file else None
+        except TableError as exc:
+            raise fail_plain(str(exc)) from None
+        model = _fit(method, answers, gold)
+        summary = {
+            "method": method,
+            "tasks": answers.n_tasks,
+            "workers": answers.n_workers,
+            "answers": answers.n_answers,
+            "alpha": _alpha(answers, level),
+            "level": level,
+        }
+        _write_results(output, answers, model.labels_, model.confidence_)
+        if as_json:
+            print_json(summary)
+        else:
+            errors.print(", ".join(f"{k} {_fmt(v) if isinstance(v, float) else v}"
+                                   for k, v in summary.items()))  # fmt: skip
 
 
 def fail_plain(message: str) -> typer.Exit:
@@ -243,15 +252,17 @@ def _write_results(
     output: Path | None, answers: AnswerSet, labels: np.ndarray, confidence: np.ndarray
 ) -> None:
     """``task,label,confidence`` rows, ids written back as read (quoted only where CSV needs
-    it), built as one string: a million answers' 200,000 rows in a tenth of a second."""
+    it), built as one string by `engine.columnar.result_rows`."""
     import sys
+
+    import numpy as np
+
+    from engine.columnar import result_rows
 
     tasks = _cells(answers.task_ids.tolist())
     values = _cells(answers.label_values.tolist())
-    rows = [f"{task},{values[label]},{conf:.6f}\r\n"
-            for task, label, conf in zip(tasks, labels.tolist(), confidence.tolist(),
-                                         strict=True)]  # fmt: skip
-    text = "task,label,confidence\r\n" + "".join(rows)
+    rows = result_rows(tasks, values, np.asarray(labels), np.asarray(confidence, dtype=float))
+    text = "task,label,confidence\r\n" + rows.decode("utf-8")
     if output is None:
         sys.stdout.write(text)
         return

@@ -281,3 +281,19 @@ def test_the_database_handle_imports_neither_models_nor_quality():
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == "[]"
+
+
+AGGREGATE_FORBIDDEN = ("pandas", "sqlalchemy", "telegram", "discord", "alembic", "pysbd")
+"""What ``essaim aggregate`` has no use for: pandas alone costs a sixth of a second, and
+pyarrow imports it behind `pa.array`, `pa.scalar` and `to_numpy`."""
+
+
+def test_aggregate_imports_no_pandas_database_or_bot_library(tmp_path):
+    answers = tmp_path / "answers.csv"
+    answers.write_text("task,worker,label\n007,w1,a\n007,w2,b\n1_10,w1,a\n1_10,w2,a\n")
+    out = tmp_path / "out.csv"
+    stdout, report = _run("aggregate", str(answers), "-o", str(out), "--method", "mv",
+                          watched=AGGREGATE_FORBIDDEN)  # fmt: skip
+    assert report["code"] == 0, stdout
+    assert out.read_text().splitlines()[1:] == ["007,a,0.500000", "1_10,a,1.000000"]
+    assert report["heavy"] == [], f"essaim aggregate imported {report['heavy']}"

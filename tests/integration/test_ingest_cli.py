@@ -35,7 +35,7 @@ def cli(tmp_path, monkeypatch):
 def test_the_encoding_used_is_reported(cli, tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("id;text\r\n1;Déjà vu\r\n".encode("cp1252"))
-    assert "read as cp1252" in cli("batch", "add", "animals", str(path)).stdout
+    assert "read as Windows-1252" in cli("batch", "add", "animals", str(path)).stdout
     path.write_bytes("id;text\r\n2;Déjà vu\r\n".encode("cp1252"))
     report = json.loads(cli("batch", "add", "animals", str(path), "--json").stdout)
     assert report["encoding"] == "cp1252" and report["n_items"] == 1
