@@ -79,6 +79,7 @@ def root(
     ),
 ) -> None:
     """Micro-task crowdsourcing through chat bots; see `essaim COMMAND --help`."""
+    gc.enable()  # paused by `main` while the command line was read (see there)
     state.use(database_url)
 
 
@@ -118,6 +119,10 @@ def _command_name(args: list[str]) -> str | None:
 
 
 def main() -> None:
+    # No cyclic collection while typer, pydantic and rich are imported and the command line
+    # is parsed: tens of thousands of long-lived objects, traversed again and again for
+    # nothing. Back on in `root`, before any command runs (short commands pause it again).
+    gc.disable()
     try:
         command(sys.argv[1:])(prog_name="essaim")
     finally:

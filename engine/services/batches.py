@@ -49,7 +49,7 @@ CHUNK_BYTES = MIB
 Source = bytes | IO[bytes]
 """An upload: its bytes, or a binary file open for reading (read twice: it must seek)."""
 
-FORCE_HINT = "to upload it again anyway, use: essaim batch add --force"
+FORCE_HINT = "to upload it again anyway: essaim batch add {slug} FILE --force"
 REPEAT_HINT = "to add them anyway, use: essaim batch add --allow-repeated-ids"
 
 
@@ -161,7 +161,8 @@ def _refuse_twice(session: Session, project: Project, filename: str, digest: str
     ).first()  # fmt: skip
     if earlier is not None:
         raise InvalidUpload(filename, f"this file was already uploaded to {project.slug!r} as "
-                            f"batch {earlier.id} ({earlier.filename}); {FORCE_HINT}")  # fmt: skip
+                            f"batch {earlier.id} ({earlier.filename}); "
+                            + FORCE_HINT.format(slug=project.slug))  # fmt: skip
 
 
 def ingest_batch(db: Database, batch_id: int, progress: Progress | None = None) -> BatchReport:
