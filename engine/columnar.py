@@ -34,7 +34,7 @@ def read_answers_fast(
     data: bytes, filename: str, *, encoding: str | None = None
 ) -> AnswerSet | None:
     """The answers of a clean file, or None when the strict reader has to decide."""
-    if b'"' in data:  # quoting: csv's strict rules decide exactly what a cell holds
+    if b'"' in data or b"\x00" in data:  # quoting, NUL: the strict reader decides or refuses
         return None
     utf8 = _as_utf8(data, encoding)
     if utf8 is None:

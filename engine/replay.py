@@ -37,6 +37,7 @@ from engine.services.answers import submit_in
 from engine.services.assignments import give_back, offer_next
 from engine.services.common import project_by_slug, task_type_of
 from engine.services.dto import TaskOffer
+from engine.services.importing import WORKER_NAME_MAX
 from engine.tables import Table, read_file, read_labels, read_table
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
@@ -261,6 +262,9 @@ def _answerable(
     columns = table.columns
     for ids, worker, label in zip(columns["task"], columns["worker"], columns["label"],
                                   strict=True):  # fmt: skip
+        if len(worker) > WORKER_NAME_MAX:
+            reasons[f"worker name over {WORKER_NAME_MAX} characters"] += 1
+            continue
         answers = recorded.setdefault(worker, {})
         known = tasks.get(ids)
         if known is None:

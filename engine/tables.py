@@ -176,6 +176,8 @@ def read_table(
                 value = row[index].strip()
                 if not value and name not in may_be_empty:
                     problems.add(line, name, "empty")
+                elif "\x00" in value:  # PostgreSQL stores no NUL: refused on both databases
+                    problems.add(line, name, "contains a NUL character (0x00)")
                 columns[name].append(value)
             lines.append(line)
     except csv.Error as error:

@@ -26,6 +26,9 @@ from engine.tables import Problems, Table, read_table
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 IMPORT_PLATFORM = "import"
+WORKER_NAME_MAX = 128
+"""A worker's name becomes an identity's external id (128 characters in the schema):
+refused above that on both databases, where PostgreSQL would refuse the insert."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ def _checked_rows(
         task = tasks.get(ids)
         if task is None:
             problems.add(line, "task", f"no task {ids!r} in {project.slug}")
+            continue
+        if len(worker) > WORKER_NAME_MAX:
+            problems.add(line, "worker", f"is {len(worker):,} characters long; the most is "
+                         f"{WORKER_NAME_MAX}")  # fmt: skip
             continue
         try:
             value = task_type.validate(label, task.payload, project.settings)
