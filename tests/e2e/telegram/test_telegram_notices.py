@@ -138,3 +138,30 @@ def test_a_notice_that_cannot_be_sent_does_not_lose_the_others(bot: Bot):
 
     assert bot.runner.run(drain(chat, "telegram", send)) == 2
     assert sent == ["lost", "b.csv"] and not bot.drain()
+
+
+def test_a_refused_upload_lists_every_error_up_to_fifty_in_chat(bot: Bot):
+    """Sixty bad lines: the requester reads the first fifty, each with its line, and how many
+    more there are; the encoding the file was read with is said on receipt."""
+    requester(bot)
+    bad = "".join(f"x{i},\n" for i in range(60))
+    data = ("id,text\n" + bad).encode("cp1252")
+    calls = bot.upload(RITA, "bad.csv", data, "/upload mood")
+    received, refused = bot.sent_to(calls, RITA)
+    assert "It is read as UTF-8 text." in received
+    assert "Batch 1 of “mood” (bad.csv) was refused: " in refused
+    for line in (2, 30, 51):
+        assert f"bad.csv:{line}: field 'text'" in refused
+    assert "bad.csv:52:" not in refused
+    assert "and 10 more errors" in refused
+    assert services.project_status(bot.essaim.db, "mood").items == 0
+
+
+def test_a_french_excel_file_is_read_and_its_encoding_named(bot: Bot):
+    requester(bot)
+    data = "id;text\nc1;Très bien, merci à vous\nc2;Ça coûte 5 €\n".encode("cp1252")
+    received, report = bot.sent_to(bot.upload(RITA, "excel.csv", data, "/upload mood"), RITA)
+    assert "It is read as Windows-1252 text." in received
+    assert "2 items, 2 tasks" in report
+    texts = sorted(item["input"]["text"] for item in services.export_items(bot.essaim.db, "mood"))
+    assert texts == ["Très bien, merci à vous", "Ça coûte 5 €"]
