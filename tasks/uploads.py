@@ -257,22 +257,29 @@ def iter_records(
     that leaves nothing sensible to read (the header, the row limit) ends the stream.
     Reserved column names are matched ignoring case and given their reserved spelling.
     """
-    if kind in ("csv", "tsv"):
-        records = _read_csv(lines, filename, tab_default=kind == "tsv", reserved=reserved)
-    elif kind == "jsonl":
-        records = _read_jsonl(lines, filename, reserved)
-    else:
-        records = _read_document(lines, filename)
+    if kind in ("csv", "tsv"):  # counts its rows itself: no second generator per record
+        return _read_csv(lines, filename, tab_default=kind == "tsv", reserved=reserved,
+                         max_rows=max_rows)  # fmt: skip
+    if kind == "jsonl":
+        return _capped(_read_jsonl(lines, filename, reserved), filename, max_rows)
+    return _capped(_read_document(lines, filename), filename, max_rows)
+
+
+def _too_many(max_rows: int, filename: str, line: int) -> UploadError:
+    return UploadError(f"more than {max_rows:,} rows; split the file into several uploads",
+                       filename=filename, line=line)  # fmt: skip
+
+
+def _capped(
+    records: Iterator[Record | UploadError], filename: str, max_rows: int
+) -> Iterator[Record | UploadError]:
+    """``records`` up to ``max_rows`` records, then the error that ends the stream."""
     count = 0
     for record in records:
         if isinstance(record, Record):
             count += 1
             if count > max_rows:
-                yield UploadError(
-                    f"more than {max_rows:,} rows; split the file into several uploads",
-                    filename=filename,
-                    line=record.line,
-                )
+                yield _too_many(max_rows, filename, record.line)
                 return
         yield record
 
@@ -297,49 +304,57 @@ def sniff_delimiter(text: str, tab_default: bool = False) -> str:
 
 
 def _read_csv(
-    lines: Iterable[str], filename: str, *, tab_default: bool, reserved: Collection[str]
+    lines: Iterable[str],
+    filename: str,
+    *,
+    tab_default: bool,
+    reserved: Collection[str],
+    max_rows: int = DEFAULT_MAX_ROWS,
 ) -> Iterator[Record | UploadError]:
     lines = iter(lines)
     head = list(itertools.islice(lines, _SNIFF_LINES))
     delimiter = sniff_delimiter("".join(head), tab_default)
     reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
     header: list[str] | None = None
-    width = 0
+    width = count = 0
     previous_end = 0  # physical line where the previous row ended
     while True:
-        try:
-            row = next(reader)
-        except StopIteration:
+        try:  # a `for` per stretch of good rows; a malformed row ends it and the next starts
+            for row in reader:
+                line = previous_end + 1
+                previous_end = reader.line_num
+                joined = "".join(row)
+                if not joined or joined.isspace():  # `not joined.strip()` without a copy
+                    continue
+                if "\x00" in joined:
+                    yield _nul_error(row, header, filename, line)
+                    continue
+                if len(row) == width:  # the header is read (width is 0 before)
+                    count += 1
+                    if count > max_rows:
+                        yield _too_many(max_rows, filename, line)
+                        return
+                    # zip's keyword costs more than the dict; the widths are equal here.
+                    yield Record(line, dict(zip(header, row)))  # type: ignore[arg-type]  # noqa: B905
+                    continue
+                if header is None:
+                    try:
+                        header = canonical_header(row, reserved)
+                    except ValueError as error:
+                        yield UploadError(str(error), filename=filename, line=line)
+                        return
+                    width = len(header)
+                    continue
+                yield UploadError(
+                    f"row has {len(row)} fields but the header has {width} "
+                    f"(delimiter {delimiter!r}); check quoting",
+                    filename=filename,
+                    line=line,
+                )
             break
         except csv.Error as error:
             yield UploadError(f"malformed CSV: {error}", filename=filename, line=previous_end + 1)
             previous_end = reader.line_num
-            continue
-        line = previous_end + 1
-        previous_end = reader.line_num
-        joined = "".join(row)
-        if not joined.strip():
-            continue
-        if "\x00" in joined:
-            yield _nul_error(row, header, filename, line)
-            continue
-        if header is None:
-            try:
-                header = canonical_header(row, reserved)
-            except ValueError as error:
-                yield UploadError(str(error), filename=filename, line=line)
-                return
-            width = len(header)
-            continue
-        if len(row) != width:
-            yield UploadError(
-                f"row has {len(row)} fields but the header has {width} "
-                f"(delimiter {delimiter!r}); check quoting",
-                filename=filename,
-                line=line,
-            )
-            continue
-        yield Record(line, dict(zip(header, row, strict=True)))
     if header is None:
         yield UploadError("the file is empty; a header row is required", filename=filename)
 

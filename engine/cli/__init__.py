@@ -72,6 +72,10 @@ app = typer.Typer(
 )
 
 
+_paused_by_main = False
+"""Whether `main` paused the collector and `root` should turn it back on."""
+
+
 @app.callback()
 def root(
     database_url: str | None = typer.Option(
@@ -79,7 +83,10 @@ def root(
     ),
 ) -> None:
     """Micro-task crowdsourcing through chat bots; see `essaim COMMAND --help`."""
-    gc.enable()  # paused by `main` while the command line was read (see there)
+    global _paused_by_main
+    if _paused_by_main:  # paused by `main` while the command line was read (see there)
+        _paused_by_main = False
+        gc.enable()
     state.use(database_url)
 
 
@@ -122,6 +129,8 @@ def main() -> None:
     # No cyclic collection while typer, pydantic and rich are imported and the command line
     # is parsed: tens of thousands of long-lived objects, traversed again and again for
     # nothing. Back on in `root`, before any command runs (short commands pause it again).
+    global _paused_by_main
+    _paused_by_main = gc.isenabled()
     gc.disable()
     try:
         command(sys.argv[1:])(prog_name="essaim")

@@ -103,6 +103,8 @@ def check_records(
     items: list[tuple[Any, ...]] = []
     tasks: list[tuple[Any, ...]] = []
     number = 0
+    max_rows = upload.max_rows
+    keep_hash = hashes.append
     try:
         for record in records(connection, upload):
             if type(record) is not Record:
@@ -114,13 +116,13 @@ def check_records(
             except InvalidUpload as error:
                 checked.add(error)
                 continue
-            if checked.n_tasks > upload.max_rows:  # a document is one record but many tasks
+            if checked.n_tasks > max_rows:  # a document is one record but many tasks
                 checked.add(InvalidUpload(upload.filename, f"makes more than "
                                           f"{upload.max_rows:,} tasks, the row limit (it counts "
                                           "tasks too): split it into several uploads",
                                           record.line))  # fmt: skip
                 break
-            hashes.append(hash(item[0]))
+            keep_hash(hash(item[0]))
             items.append(item)
             if len(items) >= BLOCK:
                 _flush(spool, items, tasks, checked, connection, upload, probe, progress)
@@ -158,9 +160,10 @@ def _add_rows(
         external_id = text
     else:
         external_id = external_id_of(value, number, upload.filename, record.line)
+    task_type, settings = upload.task_type, upload.settings
     try:
-        micro_tasks = upload.task_type.split(fields, upload.settings)
-        payload = upload.task_type.item_payload(fields, upload.settings)
+        micro_tasks = task_type.split(fields, settings)
+        payload = task_type.item_payload(fields, settings)
     except InvalidRecord as error:
         raise InvalidUpload(upload.filename, error.message, record.line, error.field) from None
     if not micro_tasks:
@@ -183,10 +186,13 @@ def _same_json(value: dict[str, Any], known: dict[str, Any], known_json: str) ->
     """``json_text(value)``, reusing ``known_json`` when ``value`` holds the very same
     objects under the same keys in the same order (a one-task record's task usually shows
     what its item holds). Identity, not ``==``: ``1 == True == 1.0`` encode differently."""
-    if list(value) == list(known) and all(
-        a is b for a, b in zip(value.values(), known.values(), strict=True)
-    ):
-        return known_json
+    if len(value) == len(known):  # a plain loop: no lists or generator built per record
+        pairs = zip(value.items(), known.items())  # noqa: B905 (same lengths; the keyword is slow)
+        for (key, item), (known_key, known_item) in pairs:
+            if item is not known_item or key != known_key:
+                break
+        else:
+            return known_json
     return json_text(value)
 
 

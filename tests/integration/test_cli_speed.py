@@ -297,3 +297,30 @@ def test_aggregate_imports_no_pandas_database_or_bot_library(tmp_path):
     assert report["code"] == 0, stdout
     assert out.read_text().splitlines()[1:] == ["007,a,0.500000", "1_10,a,1.000000"]
     assert report["heavy"] == [], f"essaim aggregate imported {report['heavy']}"
+
+
+def test_main_pauses_the_collector_only_until_a_command_runs(tmp_path):
+    """`main` pauses collection while the command line is read; a command then runs with it
+    on (a bot or a worker runs for days), unless it pauses it itself."""
+    code = textwrap.dedent(
+        """
+        import gc, sys
+        from engine import services
+        seen = []
+        real = services.sweep
+        def sweep(db):
+            seen.append(gc.isenabled())
+            return real(db)
+        services.sweep = sweep
+        sys.argv = ["essaim", "--database-url", sys.argv[1], "sweep"]
+        from engine.cli import main
+        try:
+            main()
+        except SystemExit:
+            pass
+        print(seen)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code, f"sqlite:///{tmp_path}/g.db"],
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[True]", done.stdout + done.stderr

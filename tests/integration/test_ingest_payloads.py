@@ -22,6 +22,10 @@ def test_the_item_text_is_reused_only_for_the_very_same_objects():
     assert _same_json({"text": "a", "flag": 1}, known, "KNOWN") == '{"text":"a","flag":1}'
     assert _same_json({"flag": flag, "text": "a"}, known, "KNOWN") == '{"flag":true,"text":"a"}'
     assert _same_json({"text": "a"}, known, "KNOWN") == '{"text":"a"}'
+    longer = {"text": known["text"], "flag": flag, "more": flag}
+    assert _same_json(longer, known, "KNOWN") == '{"text":"a","flag":true,"more":true}'
+    renamed = {"text": known["text"], "other": flag}
+    assert _same_json(renamed, known, "KNOWN") == '{"text":"a","other":true}'
 
 
 def _stored(db, table: str) -> list[str]:
