@@ -17,20 +17,18 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import random
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from hot_path import postgres_database  # the benchmarks' scratch PostgreSQL database
+from sqlalchemy import select
 
 from engine.app import Essaim
 from engine.config import load_settings
@@ -43,9 +41,6 @@ from engine.services import create_project
 from engine.spec import parse_spec
 
 LABELS = ["cat", "dog", "bird"]
-POSTGRES = os.environ.get(
-    "ESSAIM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def recording(n_answers: int, n_workers: int, n_items: int, seed: int = 0) -> list[tuple]:
@@ -103,22 +98,6 @@ def run(url: str, n_answers: int, n_workers: int, n_items: int, profile: int = 0
         f"answers used {report.answers_used:,}; tasks {report.tasks}",
         f"refused {report.refused}; offers outside a worker's recording: {outside}",
     ]
-
-
-def postgres_database() -> tuple[str, Callable[[], None]]:
-    """A fresh database on the benchmark's PostgreSQL server, and how to drop it."""
-    name = f"essaim_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
 
 
 def main(argv: list[str] | None = None) -> list[str]:

@@ -139,3 +139,16 @@ def redis_conn() -> Iterator[Any]:
     yield connection
     connection.flushdb()
     connection.close()
+
+
+@pytest.fixture
+def rq_essaim(pg_db: Database, redis_conn: Any, monkeypatch: pytest.MonkeyPatch) -> Essaim:
+    """The engine over PostgreSQL with its jobs queued on the real Redis (run them with
+    `tests.integration.helpers.work_burst`)."""
+    from engine import jobs
+    from engine.queue import JobQueue
+
+    monkeypatch.setattr(jobs, "_process_default", None)  # restored after the test
+    jobs.set_process_database(pg_db)
+    settings = load_settings(database_url=pg_db.url, redis_url=None)
+    return Essaim(settings, pg_db, JobQueue(pg_db, redis_conn))

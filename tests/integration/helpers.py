@@ -166,3 +166,11 @@ def benchmark_module(name: str) -> ModuleType:
     if str(BENCHMARKS) not in sys.path:
         sys.path.insert(0, str(BENCHMARKS))
     return importlib.import_module(name)
+
+
+def work_burst(essaim: Essaim, redis_conn: Any) -> None:
+    """Run the essaim queue's jobs in this process with a real RQ worker until it is empty."""
+    from rq import Queue, SimpleWorker
+
+    queue = Queue(essaim.queue.name, connection=redis_conn)
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)

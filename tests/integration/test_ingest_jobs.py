@@ -4,29 +4,12 @@ waits stops waiting."""
 from __future__ import annotations
 
 import pytest
-from rq import Queue, SimpleWorker
 
 from engine import jobs, services
-from engine.app import Essaim
 from engine.cli.data import _wait
-from engine.config import load_settings
-from engine.queue import JobQueue
-from tests.integration.helpers import make_project
+from tests.integration.helpers import make_project, work_burst
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def rq_essaim(pg_db, redis_conn, monkeypatch):
-    monkeypatch.setattr(jobs, "_process_default", None)  # restored after the test
-    jobs.set_process_database(pg_db)
-    settings = load_settings(database_url=pg_db.url, redis_url=None)
-    return Essaim(settings, pg_db, JobQueue(pg_db, redis_conn))
-
-
-def _work(essaim: Essaim, redis_conn) -> None:
-    queue = Queue(essaim.queue.name, connection=redis_conn)
-    SimpleWorker([queue], connection=redis_conn).work(burst=True)
 
 
 def test_a_crashing_ingestion_job_fails_the_batch(rq_essaim, redis_conn, monkeypatch):
@@ -37,7 +20,7 @@ def test_a_crashing_ingestion_job_fails_the_batch(rq_essaim, redis_conn, monkeyp
 
     monkeypatch.setattr("engine.services.batches.store_rows", broken)
     handle = rq_essaim.add_batch("animals", "b.csv", b"id,text\n1,a\n")
-    _work(rq_essaim, redis_conn)
+    work_burst(rq_essaim, redis_conn)
     assert rq_essaim.queue.fetch(handle).status == "failed"
     batch_id = services.batch_report(rq_essaim.db, 1).batch_id
     report = _wait(rq_essaim, handle, batch_id)  # returns at once: the batch is failed
@@ -48,7 +31,7 @@ def test_a_job_that_died_without_a_word_stops_the_wait(rq_essaim, redis_conn):
     make_project(rq_essaim)
     batch_id = rq_essaim.upload("animals", "b.csv", b"id,text\n1,a\n")
     dead = rq_essaim.queue.enqueue(jobs.refit_skills_job, "no-such-project")  # fails
-    _work(rq_essaim, redis_conn)
+    work_burst(rq_essaim, redis_conn)
     report = _wait(rq_essaim, dead, batch_id)
     assert report.status == "failed"
     assert report.error.startswith("b.csv: the ingestion job failed: ")

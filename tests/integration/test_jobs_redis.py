@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from rq import Queue, SimpleWorker
 
 from engine import jobs, services
-from engine.app import Essaim
-from engine.config import load_settings
 from engine.models import Item, Task
-from engine.queue import JobQueue
-from tests.integration.helpers import count, make_project, upload_csv
+from tests.integration.helpers import count, make_project, upload_csv, work_burst
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def rq_essaim(pg_db, redis_conn, monkeypatch):
-    monkeypatch.setattr(jobs, "_process_default", None)  # restored after the test
-    jobs.set_process_database(pg_db)
-    settings = load_settings(database_url=pg_db.url, redis_url=None)
-    return Essaim(settings, pg_db, JobQueue(pg_db, redis_conn))
-
-
-def _work(essaim: Essaim, redis_conn) -> None:
-    queue = Queue(essaim.queue.name, connection=redis_conn)
-    SimpleWorker([queue], connection=redis_conn).work(burst=True)
 
 
 def test_ingest_job_runs_on_rq(rq_essaim, redis_conn):
@@ -36,7 +19,7 @@ def test_ingest_job_runs_on_rq(rq_essaim, redis_conn):
     assert handle.status == "queued" and handle.id != "inline"
     assert count(rq_essaim.db, Item) == 0  # nothing before a worker runs it
     assert rq_essaim.queue.fetch(handle).status == "queued"
-    _work(rq_essaim, redis_conn)
+    work_burst(rq_essaim, redis_conn)
     done = rq_essaim.queue.fetch(handle)
     assert done.status == "finished" and done.error is None
     assert (done.result["status"], done.result["n_items"], done.result["n_gold"]) == (
@@ -49,7 +32,7 @@ def test_bad_upload_job_returns_the_failed_report(rq_essaim, redis_conn):
     make_project(rq_essaim)
     data = upload_csv([{"id": "r1", "text": "fine"}, {"id": "r1", "text": "again"}])
     handle = rq_essaim.add_batch("animals", "dup.csv", data)
-    _work(rq_essaim, redis_conn)
+    work_burst(rq_essaim, redis_conn)
     done = rq_essaim.queue.fetch(handle)
     assert done.status == "finished"
     assert done.result["status"] == "failed"
@@ -62,6 +45,6 @@ def test_refit_and_release_jobs_on_rq(rq_essaim, redis_conn):
     make_project(rq_essaim)
     refit = rq_essaim.queue.enqueue(jobs.refit_skills_job, "animals")
     sweep = rq_essaim.queue.enqueue(jobs.sweep_job)
-    _work(rq_essaim, redis_conn)
+    work_burst(rq_essaim, redis_conn)
     assert rq_essaim.queue.fetch(refit).result["fitted"] is False
     assert rq_essaim.queue.fetch(sweep).result == {"leases_released": 0, "batches_closed": ()}
