@@ -14,7 +14,7 @@ from engine.cli import _load_plugins, app
 
 pytestmark = pytest.mark.integration
 
-BLUEBIRDS = Path(__file__).resolve().parents[3] / "shared" / "data" / "bluebirds"
+BLUEBIRDS = Path(__file__).resolve().parents[1] / "fixtures" / "bluebirds"
 SPEC = """
 name = "Animals"
 slug = "animals"
@@ -137,7 +137,6 @@ def test_review_role_and_import(cli, project, tmp_path):
     assert bad.exit_code == 1 and "unknown role" in bad.output
 
 
-@pytest.mark.skipif(not BLUEBIRDS.is_dir(), reason=f"{BLUEBIRDS} not present")
 def test_aggregate_bluebirds(cli, tmp_path):
     out = tmp_path / "ds.csv"
     result = cli("aggregate", str(BLUEBIRDS / "answers.csv"), "--method", "ds", "-o", str(out),
@@ -155,8 +154,6 @@ def test_aggregate_bluebirds(cli, tmp_path):
 
 
 def test_replay_bluebirds(cli, tmp_path):
-    if not BLUEBIRDS.is_dir():
-        pytest.skip(f"{BLUEBIRDS} not present")
     spec = tmp_path / "birds.toml"
     spec.write_text('name = "Birds"\nslug = "birds"\nkind = "labeling"\nlabels = ["0", "1"]\n'
                     "overlap = { min = 3, max = 9 }\nconfidence = 0.9\n")  # fmt: skip

@@ -22,7 +22,7 @@ from tests.integration.helpers import add_rows, count, make_project
 
 pytestmark = pytest.mark.integration
 
-BLUEBIRDS = Path(__file__).resolve().parents[3] / "shared" / "data" / "bluebirds"
+BLUEBIRDS = Path(__file__).resolve().parents[1] / "fixtures" / "bluebirds"
 
 
 def test_simulated_crowd_completes_a_labeling_project(essaim):
@@ -52,8 +52,6 @@ def test_simulated_noise_costs_more_answers(essaim):
 
 @pytest.fixture
 def bluebirds(essaim):
-    if not BLUEBIRDS.is_dir():
-        pytest.skip(f"{BLUEBIRDS} not present (shared data)")
     with (BLUEBIRDS / "truth.csv").open(encoding="utf-8") as handle:
         truth = {row["task"]: row["label"] for row in csv.DictReader(handle)}
     assert len(truth) == 108

@@ -15,7 +15,7 @@ from quality.stopping import posterior
 
 pytestmark = pytest.mark.unit
 
-BLUEBIRDS = Path(__file__).resolve().parents[4] / "shared" / "data" / "bluebirds"
+BLUEBIRDS = Path(__file__).resolve().parents[2] / "fixtures" / "bluebirds"
 ESTIMATORS = [MajorityVote, DawidSkene, OneCoinDawidSkene]
 
 
@@ -204,7 +204,6 @@ def test_one_coin_skills_are_accuracies() -> None:
     assert np.allclose(model.errors_.sum(axis=2), 1)
 
 
-@pytest.mark.skipif(not BLUEBIRDS.is_dir(), reason=f"{BLUEBIRDS} not present (shared data)")
 def test_bluebirds_dawid_skene_beats_majority_vote() -> None:
     answers = read_answers_csv(BLUEBIRDS / "answers.csv")
     gold = read_gold_csv(BLUEBIRDS / "truth.csv")
