@@ -119,6 +119,8 @@ def _read(data: bytes, delimiter: str, width: int, positions: dict[str, int]) ->
                 null_values=[]),
         )  # fmt: skip
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # A ragged row, bytes that are not UTF-8...: not this path's to judge. The caller
+        # then reads the file with the strict reader, which names every bad line.
         return None
     return {name: table.column(column) for name, column in wanted.items()}
 

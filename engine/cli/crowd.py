@@ -48,7 +48,6 @@ def simulate_command(
 ) -> None:
     """Simulated contributors answer through the same services the bots call."""
     if replay_file is not None:
-        from engine.cli.quality_cmds import fail_plain
         from engine.replay import read_truth, replay
         from engine.tables import TableError
 
@@ -56,7 +55,7 @@ def simulate_command(
             truth = None if truth_file is None else read_truth(truth_file)
             result = replay(state.essaim(), project, replay_file, truth)
         except TableError as exc:
-            raise fail_plain(str(exc)) from None
+            raise fail(str(exc)) from None
         if as_json:
             print_json(result.as_dict())
         else:

@@ -78,12 +78,12 @@ def batch_add(
                 report = services.ingest_batch(essaim.db, batch_id,
                                                progress=_advance(progress, file.name))  # fmt: skip
             except InvalidUpload as exc:
-                raise _fail_lines(str(exc)) from None
+                raise fail(str(exc)) from None
         else:
             progress.add_task("ingesting (in a worker)", total=None)
             report = _wait(essaim, essaim.queue.enqueue(jobs.ingest_batch_job, batch_id), batch_id)
     if report.status == "failed":
-        raise _fail_lines(report.error or "ingestion failed")
+        raise fail(report.error or "ingestion failed")
     if as_json:
         print_json(report.__dict__)
         return
@@ -126,14 +126,6 @@ def _wait(essaim: Any, handle: Any, batch_id: int) -> Any:
             mark_failed(essaim.db, batch_id, f"the ingestion job {handle.status}: {detail[0]}")
         report = services.batch_report(essaim.db, batch_id)
     return report
-
-
-def _fail_lines(message: str) -> typer.Exit:
-    """Every error of a refused upload, one ``error:`` line each."""
-    lines = message.split("\n")
-    for line in lines[:-1]:
-        fail(line)
-    return fail(lines[-1])
 
 
 @handles_errors
@@ -198,9 +190,9 @@ def answers_import(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Import answers collected elsewhere; re-importing the same rows adds nothing."""
-    if not file.is_file():
-        raise fail(f"{file}: no such file")
-    report = services.import_answers(state.essaim().db, project, file.name, file.read_bytes())
+    from engine.tables import read_file  # a missing file or a folder: one error line
+
+    report = services.import_answers(state.essaim().db, project, file.name, read_file(file))
     if as_json:
         print_json(report.__dict__)
         return

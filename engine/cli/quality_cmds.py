@@ -86,10 +86,10 @@ def _check_chart(chart: Path | None) -> None:
     if chart is None:
         return
     if chart.is_dir():
-        raise fail_plain(f"{chart}: --chart is a folder; give a file name, e.g. "
+        raise fail(f"{chart}: --chart is a folder; give a file name, e.g. "
                          f"{chart / 'quality.png'}")  # fmt: skip
     if chart.suffix.lower() != ".png":
-        raise fail_plain(f"{chart}: --chart writes a PNG image; give a file name ending in .png")
+        raise fail(f"{chart}: --chart writes a PNG image; give a file name ending in .png")
 
 
 def _fmt(value: float | None) -> str:
@@ -127,7 +127,7 @@ def aggregate(
             answers = read_answers(read_file(answers_file), str(answers_file), encoding=encoding)
             gold = _read_gold(gold_file, answers, encoding) if gold_file else None
         except TableError as exc:
-            raise fail_plain(str(exc)) from None
+            raise fail(str(exc)) from None
         model = _fit(method, answers, gold)
         summary = {
             "method": method,
@@ -145,23 +145,14 @@ def aggregate(
                                    for k, v in summary.items()))  # fmt: skip
 
 
-def fail_plain(message: str) -> typer.Exit:
-    """`fail` for a message that quotes a file's content: no markup, no control characters."""
-    from rich.markup import escape
-
-    from engine.terminal import printable
-
-    return fail(escape(printable(message)))
-
-
 def _check_output(output: Path | None) -> None:
     """Refuse an output that cannot be written before any work is done."""
     if output is None:
         return
     if output.is_dir():
-        raise fail_plain(f"{output}: -o is a folder; give a file name")
+        raise fail(f"{output}: -o is a folder; give a file name")
     if not output.parent.is_dir():
-        raise fail_plain(f"{output}: no folder {str(output.parent)!r} to write into")
+        raise fail(f"{output}: no folder {str(output.parent)!r} to write into")
 
 
 def _read_gold(path: Path, answers: AnswerSet, encoding: str | None) -> dict[str, str]:
@@ -238,13 +229,13 @@ def _alpha(answers: AnswerSet, level: str) -> float | None:
             except ValueError:
                 number = math.nan
             if not math.isfinite(number):
-                raise fail_plain(f"--level {level} needs numeric labels; {label!r} is not a number")
+                raise fail(f"--level {level} needs numeric labels; {label!r} is not a number")
             numbers.append(number)
         measured = replace(answers, label_values=np.array(numbers, dtype=np.float64))
     try:
         value = alpha(measured, level)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise fail_plain(str(exc)) from None
+        raise fail(str(exc)) from None
     return None if not np.isfinite(value) else round(float(value), 6)
 
 
@@ -269,7 +260,7 @@ def _write_results(
     try:
         output.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
-        raise fail_plain(f"{output}: cannot write: {exc.strerror}") from None
+        raise fail(f"{output}: cannot write: {exc.strerror}") from None
 
 
 def _cells(values: list[str]) -> list[str]:

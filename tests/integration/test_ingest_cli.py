@@ -50,10 +50,13 @@ def test_every_error_is_printed_and_nothing_stored(cli, tmp_path):
     path.write_text("id,text\n" + "".join(f"x{n},\n" for n in range(60)))
     result = cli("batch", "add", "animals", str(path), ok=False)
     assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(lines) == 51
+    output = result.output.splitlines()
+    start = next(i for i, line in enumerate(output) if line.startswith("error:"))
+    lines = output[start : start + 51]  # one error: line, every other problem indented below
+    assert [line for line in output if line.startswith("error:")] == [lines[0]]
     assert lines[0] == "error: bad.csv:2: field 'text': is missing or empty"
-    assert lines[-1] == "error: and 10 more errors"
+    assert all(line.startswith("  bad.csv:") for line in lines[1:50])
+    assert lines[-1] == "  and 10 more errors"
     assert "Traceback" not in result.output
     assert json.loads(cli("status", "animals", "--json").stdout)["items"] == 0
 

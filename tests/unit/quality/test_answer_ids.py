@@ -173,6 +173,10 @@ def test_aggregate_errors_are_one_line(tmp_path: Path) -> None:
     _one_error_line(
         _aggregate(str(tmp_path / "none.csv")), f"{tmp_path / 'none.csv'}: no such file"
     )
+    # A name that looks like markup is shown as it is: neither styled nor escaped (`\[`).
+    _one_error_line(
+        _aggregate(str(tmp_path / "x[bold]y.csv")), f"{tmp_path / 'x[bold]y.csv'}: no such file"
+    )
     _one_error_line(_aggregate(str(answers), "--gold", str(tmp_path / "ng.csv")),
                     f"{tmp_path / 'ng.csv'}: no such file")  # fmt: skip
     _one_error_line(_aggregate(str(answers), "-o", str(tmp_path)), f"{tmp_path}: -o is a folder")
