@@ -10,7 +10,6 @@ Values arrive ready for the column: JSON columns as JSON text, timestamps as nai
 from __future__ import annotations
 
 import json
-import json.encoder
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -87,24 +86,12 @@ def timestamp(connection: Connection, moment: datetime) -> Any:
     return processor(naive) if processor is not None else naive
 
 
-def _not_json(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
+json_text: Callable[[Any], str] = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False
+).encode
+"""A JSON value as the text stored in a JSON column (compact, non-ASCII kept).
 
-
-def _json_encoder() -> Callable[[Any], str]:
-    """`json.dumps` (compact, non-ASCII kept) without its per-call set-up.
-
-    ``json.dumps`` builds an encoder for every value: 5 µs for a small payload, where the
-    C encoder built once takes 1 µs; an ingestion encodes two payloads per row. Values come
-    from parsed files (no cycles to look for).
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # no C accelerator: the plain call
-        return lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    encode = make(None, _not_json, json.encoder.encode_basestring, None, ":", ",", False,
-                  False, False)  # fmt: skip
-    return lambda value: "".join(encode(value, 0))
-
-
-json_text = _json_encoder()
-"""A JSON value as the text stored in a JSON column."""
+One encoder built once: ``json.dumps`` builds one per call (2.4 µs for a small payload
+against 1.4 µs), and an ingestion encodes two payloads per row. Values come from parsed
+files: no cycles to look for.
+"""

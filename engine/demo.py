@@ -19,6 +19,7 @@ from rich.table import Table
 from engine import services
 from engine.app import Essaim
 from engine.config import load_settings
+from engine.document_export import write_documents
 from engine.examples import EXAMPLES_DIR, example_spec
 from engine.exporting import write_export
 from engine.quality_report import quality_report
@@ -31,14 +32,14 @@ from tasks.samples import sample_path
 class DemoProject:
     spec: str
     sample: str
-    document_field: str | None = None
     document_name: str | None = None
+    """Where the corrected or translated document goes (`essaim export --document`)."""
 
 
 PROJECTS = (
     DemoProject("sentiment", "labels.csv"),
-    DemoProject("relecture", "proofreading_fr.md", "corrected", "relecture_corrected.md"),
-    DemoProject("translate", "translation_en.txt", "translation", "translation_fr.txt"),
+    DemoProject("relecture", "proofreading_fr.md", "relecture_corrected.md"),
+    DemoProject("translate", "translation_en.txt", "translation_fr.txt"),
 )
 
 
@@ -98,11 +99,11 @@ def _run_project(
     export = folder / f"{project.slug}.csv"
     write_export(essaim.db, project.slug, export)
     written = [export]
-    if demo.document_field and demo.document_name:
-        rows = list(services.export_items(essaim.db, project.slug))
+    if demo.document_name:
         document = folder / demo.document_name
-        document.write_text(str(rows[0][demo.document_field]), encoding="utf-8")
+        write_documents(essaim.db, project.slug, document)
         written.append(document)
+        rows = list(services.export_items(essaim.db, project.slug))
         if rows[0].get("diff"):
             diff = folder / f"{project.slug}.diff"
             diff.write_text(str(rows[0]["diff"]), encoding="utf-8")

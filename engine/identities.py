@@ -16,7 +16,10 @@ PLATFORMS = ("telegram", "discord", "console", "import", "replay", "sim", "bench
 _ALIASES = {"tg": "telegram", "dc": "discord", "discord.com": "discord", "t.me": "telegram"}
 _TELEGRAM_ID = re.compile(r"[1-9][0-9]{0,15}")  # user ids are positive, at most 52 bits
 _SNOWFLAKE = re.compile(r"[1-9][0-9]{16,19}")  # Discord ids: 17 to 20 digits, under 2**64
-_OTHER_ID = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")  # the identity column holds 128
+EXTERNAL_ID_MAX = 128
+"""Characters of an identity's external id (the column's size): a longer one is refused
+before PostgreSQL would refuse the insert."""
+_OTHER_ID = re.compile(rf"[^\s\x00-\x1f\x7f]{{1,{EXTERNAL_ID_MAX}}}")
 
 
 class BadIdentity(ValueError):
@@ -42,7 +45,9 @@ def split_identity(identity: str) -> tuple[str, str]:
     ):
         raise BadIdentity("a Discord id is the person's numeric user id (17 to 20 digits)")
     if not _OTHER_ID.fullmatch(external_id):
-        raise BadIdentity("the id has control characters or more than 128 characters")
+        raise BadIdentity(
+            f"the id has control characters or more than {EXTERNAL_ID_MAX} characters"
+        )
     return platform, external_id
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.db import Database
+from engine.identities import EXTERNAL_ID_MAX
 from engine.models import Answer, Assignment, Contributor, Identity, Item, Task, utcnow
 from engine.services.common import ensure_worker_row, project_by_slug, task_type_of
 from engine.services.completion import settle
@@ -26,9 +27,8 @@ from engine.tables import Problems, Table, read_table
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 IMPORT_PLATFORM = "import"
-WORKER_NAME_MAX = 128
-"""A worker's name becomes an identity's external id (128 characters in the schema):
-refused above that on both databases, where PostgreSQL would refuse the insert."""
+WORKER_NAME_MAX = EXTERNAL_ID_MAX
+"""A worker's name becomes an identity's external id: refused above its size."""
 
 
 @dataclass(frozen=True)
