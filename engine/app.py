@@ -8,6 +8,7 @@ answers); everything else they call in `engine.services` directly with ``essaim.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from engine import jobs, services
 from engine.config import Settings, load_settings
@@ -15,6 +16,9 @@ from engine.db import Database
 from engine.migrate import is_current, upgrade
 from engine.queue import JobHandle, JobQueue
 from engine.services.dto import SubmitResult
+
+if TYPE_CHECKING:  # engine.app is on every command's start-up path: no service loaded here
+    from engine.services.batches import Source
 
 
 @dataclass
@@ -71,19 +75,22 @@ class Essaim:
         self,
         slug: str,
         filename: str,
-        data: bytes,
+        data: Source,
         *,
         encoding: str | None = None,
         actor_id: int | None = None,
         force: bool = False,
         allow_repeated_ids: bool = False,
+        max_rows: int | None = None,
     ) -> int:
-        """`services.upload_batch` within the configured row and size limits: the batch id."""
+        """`services.upload_batch` within the configured row and size limits (``max_rows``
+        lowers the row limit for this upload): the batch id. ``data`` may be a binary file,
+        read chunk by chunk."""
         settings = self.settings
         return services.upload_batch(self.db, slug, filename, data, encoding=encoding,
                                      actor_id=actor_id, force=force,
                                      allow_repeated_ids=allow_repeated_ids,
-                                     max_rows=settings.max_upload_rows,
+                                     max_rows=max_rows or settings.max_upload_rows,
                                      max_bytes=settings.max_upload_bytes)  # fmt: skip
 
     def ingest(self, batch_id: int) -> JobHandle:

@@ -65,13 +65,10 @@ def batch_add(
     if not file.is_file():
         raise fail(f"{file}: no such file")
     essaim = state.essaim()
-    settings = essaim.settings
     with file.open("rb") as source:  # streamed: never the whole file in memory
-        batch_id = services.upload_batch(
-            essaim.db, project, file.name, source, encoding=encoding, force=force,
-            allow_repeated_ids=allow_repeated_ids, max_rows=max_rows or settings.max_upload_rows,
-            max_bytes=settings.max_upload_bytes,
-        )  # fmt: skip
+        batch_id = essaim.upload(project, file.name, source, encoding=encoding, force=force,
+                                 allow_repeated_ids=allow_repeated_ids,
+                                 max_rows=max_rows)  # fmt: skip
     with _progress() as progress:
         if essaim.queue.is_inline:
             try:
