@@ -9,7 +9,9 @@ runs of each process, with the load average while they ran.
 ``--baseline SRC`` also times an earlier version of the code, a source tree made for
 instance with ``git archive HEAD | tar -x -C /tmp/base``: its processes run with
 ``PYTHONPATH=SRC`` (the same virtualenv), alternately with the working tree's, so that the
-load of a shared machine falls on both alike. Both must agree on the schema: a baseline
+load of a shared machine falls on both alike. ``--tree SRC`` times another source tree as the
+working tree (a copy holding only one's own changes, when others' unfinished work shares the
+checkout). Both must agree on the schema: a baseline
 without the working tree's newest migration cannot open a database upgraded by it.
 
 ``--index-cost N`` instead weighs a candidate index for the status counts, ``(project_id,
@@ -19,7 +21,7 @@ completing), with and without the index in turns, on scratch databases.
 
     python benchmarks/cli_speed.py [--items 100000] [--runs 7] [--backend sqlite|postgresql|both]
                                    [--sqlite-path /tmp/essaim_cli_speed.db] [--baseline SRC]
-                                   [--index-cost N]
+                                   [--tree SRC] [--index-cost N]
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def build(url: str, n_items: int) -> None:
     from sqlalchemy import func, insert, select
 
     from engine import services
+    from engine.actors import OPERATOR
     from engine.db import Database
     from engine.migrate import upgrade
     from engine.models import Answer, Assignment, Batch, Contributor, Identity, Item, Project, Task
@@ -69,7 +72,7 @@ def build(url: str, n_items: int) -> None:
                 return
             raise SystemExit(f"{url}: project {SLUG!r} has {count} items, not {n_items}")
     spec = {"name": "Speed", "slug": SLUG, "kind": "labeling", "labels": ["a", "b", "c"]}
-    project_id = services.create_project(db, parse_spec(spec)).id
+    project_id = services.create_project(db, parse_spec(spec), actor_id=OPERATOR).id
     started = time.perf_counter()
     now = datetime.now(UTC)
     with db.write() as session:
@@ -187,6 +190,7 @@ def index_cost(url: str, n_tasks: int, rounds: int) -> None:
     from sqlalchemy import insert, text
 
     from engine import bulk, services
+    from engine.actors import OPERATOR
     from engine.db import Database
     from engine.migrate import upgrade
     from engine.models import Batch
@@ -199,7 +203,7 @@ def index_cost(url: str, n_tasks: int, rounds: int) -> None:
         session.execute(text("DROP INDEX IF EXISTS ix_task_status_counts"))
         session.execute(text("DELETE FROM project WHERE slug = 'index-cost'"))
     spec = {"name": "Index cost", "slug": "index-cost", "kind": "labeling", "labels": ["a", "b"]}
-    project_id = services.create_project(db, parse_spec(spec)).id
+    project_id = services.create_project(db, parse_spec(spec), actor_id=OPERATOR).id
     with db.write() as session:
         connection = session.connection()
         batch_id = session.execute(
@@ -261,6 +265,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--sqlite-path", default="/tmp/essaim_cli_speed.db")
     parser.add_argument("--baseline", type=Path, help="Source tree of the version to compare.")
+    parser.add_argument("--tree", type=Path, help="Source tree to time as the working tree.")
     parser.add_argument("--index-cost", type=int, metavar="N",
                         help="Weigh the status-count index on N tasks instead.")  # fmt: skip
     options = parser.parse_args()
@@ -278,10 +283,12 @@ def main() -> None:
     # then every module of the project is compiled from source at each start, +20-40 ms).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     variants = {"working tree": env}
-    if options.baseline is not None:
-        if not (options.baseline / "engine" / "__init__.py").is_file():
-            raise SystemExit(f"{options.baseline}: not a source tree (no engine/__init__.py)")
-        variants["baseline"] = {**env, "PYTHONPATH": str(options.baseline.resolve())}
+    for name, tree in (("working tree", options.tree), ("baseline", options.baseline)):
+        if tree is None:
+            continue
+        if not (tree / "engine" / "__init__.py").is_file():
+            raise SystemExit(f"{tree}: not a source tree (no engine/__init__.py)")
+        variants[name] = {**env, "PYTHONPATH": str(tree.resolve())}
     report("essaim --help", [ESSAIM, "--help"], options.runs, variants)
     report("essaim status --help", [ESSAIM, "status", "--help"], options.runs, variants)
     urls = []

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from hot_path import postgres_database  # noqa: E402
 
 from engine import services  # noqa: E402
+from engine.actors import OPERATOR  # noqa: E402
 from engine.db import Database  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.models import Batch  # noqa: E402
@@ -60,7 +61,7 @@ def build(db: Database, answers: int) -> None:
     """The project and its rows, inserted with SQL (one statement per table)."""
     spec = {"name": "Bench", "slug": SLUG, "kind": "labeling", "labels": ["pos", "neg"],
             "overlap": {"min": OVERLAP, "max": OVERLAP}, "confidence": 0.5}  # fmt: skip
-    project = services.create_project(db, parse_spec(spec)).id
+    project = services.create_project(db, parse_spec(spec), actor_id=OPERATOR).id
     tasks = answers // OVERLAP
     sqlite = db.dialect == "sqlite"
     payload = (

@@ -1,12 +1,19 @@
-"""Hot path benchmark: simulated contributors doing next task + submit, as the bots do.
+"""Hot path benchmark: simulated contributors answering tasks, as the bots do.
 
 Each contributor is a separate process with its own connection pool (bots run as several
-processes). Every answer is two timed service calls: `next_task` then `submit_answer`
-(without chaining, to time each call on its own). Prints answers per second and the p50 and
-p99 latency of each call, for SQLite and for PostgreSQL.
+processes). Three ways to answer, for SQLite and for PostgreSQL:
+
+- ``press``: what a bot runs for a pressed answer button, timed whole: `Chat.press` with a
+  `User` and the button's payload (``a:<assignment id>:<choice>``) on a ``Chat(essaim)``,
+  which identifies the person, submits, and builds the reply with the next task.
+- ``chained``: the services alone, `submit_answer` returning the next task.
+- ``separate``: `next_task` then `submit_answer` without chaining, each call timed alone.
+
+Prints answers per second and the p50 and p99 latency of each call.
 
     python benchmarks/hot_path.py [--contributors 8] [--seconds 10] [--tasks 20000]
                                   [--backend sqlite|postgresql|both]
+                                  [--mode separate|chained|press|all]
 """
 
 from __future__ import annotations
@@ -27,15 +34,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bots.core import payload
+from bots.core.base import User
+from bots.core.chat import Chat
 from engine import services
+from engine.actors import OPERATOR
+from engine.app import Essaim
+from engine.config import load_settings
 from engine.db import Database
 from engine.migrate import upgrade
+from engine.queue import JobQueue
 from engine.spec import parse_spec
 
 POSTGRES = os.environ.get(
     "ESSAIM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 LABELS = ["a", "b", "c"]
+MODES = ("separate", "chained", "press")
 
 
 def prepare(url: str, n_tasks: int) -> str:
@@ -48,25 +63,32 @@ def prepare(url: str, n_tasks: int) -> str:
     spec = parse_spec({"name": "Bench", "slug": "bench", "kind": "labeling", "labels": LABELS,
                        "overlap": {"min": 2, "max": 2}, "confidence": 0.5,
                        "spam": {"max_same_run": 0}})  # fmt: skip
-    services.create_project(db, spec)
+    services.create_project(db, spec, actor_id=OPERATOR)
     rows = "id,text\n" + "".join(f"t{i},text number {i}\n" for i in range(n_tasks))
-    batch = services.upload_batch(db, "bench", "bench.csv", rows.encode())
+    batch = services.upload_batch(db, "bench", "bench.csv", rows.encode(), actor_id=OPERATOR)
     services.ingest_batch(db, batch)
     db.dispose()
     return "bench"
 
 
 def contributor(
-    url: str, slug: str, index: int, seconds: float, chained: bool, out: mp.Queue, start: Any
+    url: str, slug: str, index: int, seconds: float, mode: str, out: mp.Queue, start: Any
 ) -> None:
     """One simulated contributor: next task, answer, repeat, timing each call.
 
-    ``chained`` is what the bots do: the submit returns the next task in the same
-    transaction, so there is one call per answer after the first.
+    ``chained`` is what the services do for the bots: the submit returns the next task in
+    the same transaction, so there is one call per answer after the first; ``press`` is the
+    whole call a bot makes for a pressed button.
     """
     db = Database(url, pool_size=1)  # one connection: one server process to read the CPU of
-    me = services.identify(db, "bench", f"c{index}-{int(chained)}").id
     server = _server_pid(db)
+    if mode == "press":
+        # Refits are follow-up jobs (a worker's, with Redis): not part of a press's time.
+        settings = load_settings(database_url=url, redis_url=None, skill_refit_every=10**9)
+        essaim = Essaim(settings, db, JobQueue.from_settings(settings, db))  # jobs inline
+        answer: Any = _Presser(Chat(essaim), slug, index)
+    else:
+        answer = _Services(db, slug, index, chained=mode == "chained")
     start.wait()  # every process is imported and connected: the clock starts now
     began = time.time()
     cpu = (time.process_time(), _server_cpu(server))
@@ -74,28 +96,67 @@ def contributor(
     submit_times: list[float] = []
     answers = 0
     deadline = time.perf_counter() + seconds
-    offer = None
+    task: tuple[int, int] | None = None  # (task id, assignment id) held
     while time.perf_counter() < deadline:
-        if offer is None:
+        if task is None:
             started = time.perf_counter()
-            offer = services.next_task(db, me, slug).offer
+            task = answer.next()
             next_times.append(time.perf_counter() - started)
-            if offer is None:
+            if task is None:
                 break
         # Mostly agreeing (the task completes), sometimes not (it goes to review).
-        label = LABELS[0] if (offer.task_id * 7 + index * 13) % 20 < 17 else LABELS[1]
+        label = LABELS[0] if (task[0] * 7 + index * 13) % 20 < 17 else LABELS[1]
         started = time.perf_counter()
-        result = services.submit_answer(db, me, offer.assignment_id, label, seconds=5.0,
-                                        chain_next=chained)  # fmt: skip
+        accepted, task = answer.submit(task[1], label)
         submit_times.append(time.perf_counter() - started)
-        answers += result.status == "accepted"
-        offer = result.next.offer if chained and result.next is not None else None
-        if chained and offer is None:
+        answers += accepted
+        if task is None and mode != "separate":
             break
     ended = time.time()
     used = (time.process_time() - cpu[0], _server_cpu(server) - cpu[1])
     db.dispose()
     out.put((answers, next_times, submit_times, began, ended, used))
+
+
+class _Services:
+    """Answers through the services: `next_task`, `submit_answer` (chained or not)."""
+
+    def __init__(self, db: Database, slug: str, index: int, *, chained: bool) -> None:
+        self.db, self.slug, self.chained = db, slug, chained
+        self.me = services.identify(db, "bench", f"c{index}-{int(chained)}").id
+
+    def next(self) -> tuple[int, int] | None:
+        offer = services.next_task(self.db, self.me, self.slug).offer
+        return None if offer is None else (offer.task_id, offer.assignment_id)
+
+    def submit(self, assignment_id: int, label: str) -> tuple[bool, tuple[int, int] | None]:
+        result = services.submit_answer(self.db, self.me, assignment_id, label, seconds=5.0,
+                                        chain_next=self.chained)  # fmt: skip
+        offer = result.next.offer if self.chained and result.next is not None else None
+        task = None if offer is None else (offer.task_id, offer.assignment_id)
+        return result.status == "accepted", task
+
+
+class _Presser:
+    """Answers as a bot does: ``/next``, then the answer button of each task shown."""
+
+    def __init__(self, chat: Chat, slug: str, index: int) -> None:
+        self.chat, self.slug = chat, slug
+        self.user = User("bench", f"c{index}-press", f"Contributor {index}", "en")
+
+    def next(self) -> tuple[int, int] | None:
+        return self._task(self.chat.next(self.user, self.slug))
+
+    def submit(self, assignment_id: int, label: str) -> tuple[bool, tuple[int, int] | None]:
+        data = payload.encode(payload.Answer(assignment_id, label))
+        reply = self.chat.press(self.user, data, seconds=5.0)
+        accepted = reply.toast is not None and reply.toast.key == "submit.accepted"
+        return accepted, self._task(reply)
+
+    @staticmethod
+    def _task(reply: Any) -> tuple[int, int] | None:
+        view = reply.task
+        return None if view is None else (view.task_id, view.assignment_id)
 
 
 def _server_pid(db: Database) -> int | None:
@@ -115,15 +176,13 @@ def _server_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(
-    url: str, label: str, contributors: int, seconds: float, n_tasks: int, chained: bool
-) -> dict:
+def run(url: str, label: str, contributors: int, seconds: float, n_tasks: int, mode: str) -> dict:
     slug = prepare(url, n_tasks)
     wal = _wal_records(url)
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start = ctx.Barrier(contributors)
-    procs = [ctx.Process(target=contributor, args=(url, slug, i, seconds, chained, out, start))
+    procs = [ctx.Process(target=contributor, args=(url, slug, i, seconds, mode, out, start))
              for i in range(contributors)]  # fmt: skip
     for proc in procs:
         proc.start()
@@ -135,7 +194,7 @@ def run(
     wal = _wal_records(url) - wal
     nexts = sorted(t for r in results for t in r[1])
     submits = sorted(t for r in results for t in r[2])
-    return {"backend": label, "mode": "chained" if chained else "separate",
+    return {"backend": label, "mode": mode,
             "contributors": contributors, "answers": answers,
             "seconds": elapsed, "answers_per_s": answers / elapsed,
             "next_p50": _pct(nexts, 50), "next_p99": _pct(nexts, 99),
@@ -189,23 +248,25 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--mode", choices=[*MODES, "all"], default="all")
     args = parser.parse_args(argv)
     rows = []
-    for chained in (False, True):
+    for mode in MODES if args.mode == "all" else (args.mode,):
         if args.backend in ("sqlite", "both"):
             with tempfile.TemporaryDirectory() as folder:
                 url = f"sqlite:///{folder}/bench.db"
                 rows.append(run(url, "sqlite", args.contributors, args.seconds, args.tasks,
-                                chained))  # fmt: skip
+                                mode))  # fmt: skip
         if args.backend in ("postgresql", "both"):
             url, drop = postgres_database()
             try:
                 rows.append(run(url, "postgresql", args.contributors, args.seconds, args.tasks,
-                                chained))  # fmt: skip
+                                mode))  # fmt: skip
             finally:
                 drop()  # type: ignore[operator]
     print("separate: next_task then submit_answer, two transactions per answer")
-    print("chained:  submit_answer returns the next task (what the bots do), one per answer")
+    print("chained:  submit_answer returns the next task (services only), one call per answer")
+    print("press:    Chat.press of the answer button, timed whole (what a bot runs)")
     print("cpu/answer: CPU time per answer of the contributor processes and of their")
     print("            PostgreSQL server processes (SQLite runs inside the contributor's)")
     print("wal/answer: WAL records PostgreSQL wrote per answer")
@@ -213,8 +274,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
           f"{'next p50':>9} {'next p99':>9} {'submit p50':>11} {'submit p99':>11}"
           f" {'cpu/answer':>14} {'wal/answer':>10}  (ms)")  # fmt: skip
     for r in rows:
-        # Chained: only the very first next_task is a call of its own; not worth a figure.
-        nexts = (f"{'-':>9} {'-':>9}" if r["mode"] == "chained"
+        # Chained, press: only the very first next is a call of its own; not worth a figure.
+        nexts = (f"{'-':>9} {'-':>9}" if r["mode"] != "separate"
                  else f"{r['next_p50']:>9.2f} {r['next_p99']:>9.2f}")  # fmt: skip
         print(f"{r['backend']:<11} {r['mode']:<9} {r['contributors']:>5} {r['answers']:>8} "
               f"{r['answers_per_s']:>10.0f} {nexts} "

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hot_path import postgres_database  # the benchmarks' scratch PostgreSQL database
 from sqlalchemy import select
 
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.config import load_settings
 from engine.db import Database
@@ -63,9 +64,11 @@ def run(url: str, n_answers: int, n_workers: int, n_items: int, profile: int = 0
     essaim = Essaim(load_settings(database_url=db.url, redis_url=None), db, JobQueue(db))
     spec = {"name": "Replay", "slug": "replay", "kind": "labeling", "labels": LABELS,
             "overlap": {"min": 3, "max": 7}, "confidence": 0.9}  # fmt: skip
-    create_project(db, parse_spec(spec))
+    create_project(db, parse_spec(spec), actor_id=OPERATOR)
     items = "".join(f"i{i:05d},item {i}\n" for i in range(n_items))
-    handle = essaim.add_batch("replay", "items.csv", f"id,text\n{items}".encode())
+    handle = essaim.add_batch(
+        "replay", "items.csv", f"id,text\n{items}".encode(), actor_id=OPERATOR
+    )
     assert handle.status == "finished", handle.error
     rows = recording(n_answers, n_workers, n_items)
     path = folder / "recording.csv"

@@ -5,12 +5,18 @@ executemany each row costs tens of microseconds of Python; here rows are plain t
 to the driver: PostgreSQL gets them through ``COPY`` (psycopg's ``cursor.copy``), SQLite
 through ``executemany`` of the sqlite3 connection. Both run in the caller's transaction.
 Values arrive ready for the column: JSON columns as JSON text, timestamps as naive UTC.
+
+An upload's rows differ in few columns (the others are the same for the whole upload: its
+project, batch, stage, counters), so `insert_block` takes those apart: on SQLite they are
+written into the statement, with the item id as the row's offset plus the block's first id,
+and the spooled rows go to ``executemany`` as they are (binding 15 values a row and building
+a tuple for it was a seventh of the inserts' time).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -77,7 +83,49 @@ def insert_rows(
         cursor.close()
 
 
-def timestamp(connection: Connection, moment: datetime) -> Any:
+def insert_block(
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    ids: Sequence[int],
+    fixed: Mapping[str, Any],
+) -> None:
+    """Insert ``rows`` into ``table``: a row holds the values of ``columns``, but the first
+    one, an offset into ``ids``; every row takes the values of ``fixed`` too.
+
+    SQLite gets ``ids`` as a range (see `IdRange`), so the offset is added to its start in
+    the statement; PostgreSQL's ids need not follow each other: the full rows are built.
+    """
+    if not rows:
+        return
+    if isinstance(ids, range) and connection.dialect.name != "postgresql":
+        names = ", ".join((*columns, *fixed))
+        values = ", ".join((f"? + {int(ids.start)}", *("?" for _ in columns[1:]),
+                            *(_literal(value) for value in fixed.values())))  # fmt: skip
+        cursor = _dbapi(connection).cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)
+        finally:
+            cursor.close()
+        return
+    same = tuple(fixed.values())
+    full = [(ids[row[0]], *row[1:], *same) for row in rows]
+    insert_rows(connection, table, (*columns, *fixed), full)
+
+
+def _literal(value: Any) -> str:
+    """A constant of `insert_block` as SQLite reads it (no parameter to bind per row)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def timestamp(connection: Connection, moment: datetime) -> datetime | str:
     """``moment`` (aware UTC) as the driver stores a `UTCDateTime`: naive UTC, and on
     SQLite the very text SQLAlchemy writes, so the ORM reads it back unchanged."""
     naive = moment.replace(tzinfo=None) if moment.tzinfo is not None else moment

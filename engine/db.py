@@ -1,5 +1,9 @@
 """Database handle: one SQLAlchemy engine, sessions, and write transactions that serialise.
 
+Every write service runs its work through `Database.run`: one transaction, a `Work`
+(`engine.unit_of_work`) that collects the per-worker counters and writes them in a fixed
+order right before the commit, and a new attempt after a deadlock or a busy database.
+
 PostgreSQL relies on row locks (``SELECT ... FOR UPDATE SKIP LOCKED``) taken by the services.
 SQLite has no row locks, so a write transaction starts with ``BEGIN IMMEDIATE``: it takes the
 database's write lock up front and two processes can never interleave a read-then-write.
@@ -9,14 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import ledger
+from engine.unit_of_work import Work
 from engine.writer_lock import WriterLock
 
 _BEGIN_OPTION = "essaim_sqlite_begin"
@@ -45,15 +49,15 @@ class Database:
         else:
             _ping_when_idle(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        ledger.install(self._sessions)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any error.
+    def work(self) -> Iterator[Work]:
+        """A write transaction as a `Work`: committed (counters first) on success, rolled
+        back on any error.
 
         On SQLite it begins with ``BEGIN IMMEDIATE`` so that the read that decides a write is
         already under the write lock.
@@ -61,27 +65,37 @@ class Database:
         with self._writer_turn(), self._sessions() as session:
             if self.is_sqlite:
                 session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+            work = Work(session)
             try:
-                yield session
-                session.commit()
+                yield work
+                work.commit()
             except BaseException:
                 session.rollback()
                 raise
 
-    def _writer_turn(self) -> Any:
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """The session of a `work` transaction, for tests and tools that write rows directly
+        (the services go through `run`, which retries)."""
+        with self.work() as work:
+            yield work.session
+
+    def _writer_turn(self) -> AbstractContextManager[None]:
         """SQLite file: wait for this writer's turn (see `engine.writer_lock`)."""
         return self._writers.held() if self._writers is not None else nullcontext()
 
-    def run(self, work: Callable[[Session], T], *, retries: int = 3) -> T:
+    def run(self, work: Callable[[Work], T], *, retries: int = 3) -> T:
         """``work`` in a write transaction, run again after a deadlock or a busy database.
 
-        The whole transaction rolls back before a retry, so nothing is stored twice; the
-        busy hot path (next task, submit) goes through here.
+        The whole transaction rolls back before a retry and the next attempt gets a new
+        `Work`, so nothing is stored twice: ``work`` must do nothing outside the transaction
+        that a second run would repeat (send no message, consume no input it cannot read
+        again).
         """
         for attempt in range(retries + 1):
             try:
-                with self.write() as session:
-                    return work(session)
+                with self.work() as unit:
+                    return work(unit)
             except OperationalError as exc:
                 if attempt == retries or not _retryable(exc):
                     raise

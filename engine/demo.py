@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.config import load_settings
 from engine.document_export import write_documents
@@ -84,9 +85,9 @@ def _run_project(
     console: Console,
 ) -> dict[str, object]:
     spec = load_spec(example_spec(demo.spec))
-    project = services.create_project(essaim.db, spec)
+    project = services.create_project(essaim.db, spec, actor_id=OPERATOR)
     sample = sample_path(demo.sample)
-    handle = essaim.add_batch(project.slug, sample.name, sample.read_bytes())
+    handle = essaim.add_batch(project.slug, sample.name, sample.read_bytes(), actor_id=OPERATOR)
     if handle.status != "finished":
         raise RuntimeError(f"ingesting {sample.name} failed: {handle.error}")
     tasks = handle.result["n_tasks"]

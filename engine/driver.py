@@ -9,7 +9,10 @@ timestamps, JSON on SQLite), and it runs on the DBAPI cursor of the caller's con
 the caller's transaction. Rows come back as plain tuples.
 
 Only statements whose SQL never changes with their parameters belong here (no expanding
-``IN``); the cache holds each statement object for the life of the process.
+``IN``). Everything is read through SQLAlchemy's public API (the compiled string, its bind
+names and positional order, the statement's exported columns). A compiled statement is kept
+only as long as its statement is: the hot path's statements are built once by their modules
+(``functools.cache``), so they compile once; a statement built for one use is collected.
 """
 
 from __future__ import annotations
@@ -17,15 +20,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Dialect
 
 Processor = Callable[[Any], Any]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Compiled:
-    """One statement as its driver runs it."""
+    """One statement as its driver runs it (weakly referable: a test sees it go)."""
 
     dialect: Dialect
     sql: str
@@ -69,18 +73,19 @@ class Compiled:
         return tuple(found)
 
 
-_CACHE: dict[tuple[int, str], tuple[Any, Compiled]] = {}
+_CACHE: dict[tuple[str, str], WeakKeyDictionary[Any, Compiled]] = {}
+"""Per dialect and driver, each statement's `Compiled`; an entry goes with its statement."""
 
 
 def compiled(statement: Any, dialect: Dialect) -> Compiled:
-    """``statement`` compiled for ``dialect``, once (the entry keeps the statement alive)."""
-    key = (id(statement), dialect.name)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached[1]
-    result = _compile(statement, dialect)
-    _CACHE[key] = (statement, result)
-    return result
+    """``statement`` compiled for ``dialect``, once while the statement lives."""
+    plans = _CACHE.get((dialect.name, dialect.driver))
+    if plans is None:
+        plans = _CACHE.setdefault((dialect.name, dialect.driver), WeakKeyDictionary())
+    plan = plans.get(statement)
+    if plan is None:  # two threads may both compile it: the same result, either one kept
+        plan = plans[statement] = _compile(statement, dialect)
+    return plan
 
 
 def _compile(statement: Any, dialect: Dialect) -> Compiled:
@@ -96,8 +101,8 @@ def _compile(statement: Any, dialect: Dialect) -> Compiled:
         if not bind.required:
             value = bind.effective_value
             constants[name] = value if processor is None else processor(value)
-    # SQLAlchemy's own record of the result columns and their types (no public equivalent).
-    result_types = tuple(column[3].dialect_impl(dialect) for column in sql._result_columns)
+    # The selected (or RETURNING) columns, in the order the SQL renders them.
+    result_types = tuple(column.type.dialect_impl(dialect) for column in statement.exported_columns)
     names = tuple(sql.positiontup) if sql.positional and sql.positiontup else None
     return Compiled(dialect, sql.string, names, binds, constants, result_types)
 

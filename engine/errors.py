@@ -5,6 +5,11 @@ Each carries enough to name what was wrong: the field, the file and line, the mi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tasks.uploads import UploadError
+
 
 class EssaimError(Exception):
     """Base of every error a user can cause; the message is safe to show."""
@@ -48,3 +53,10 @@ class InvalidUpload(EssaimError):
         self.filename = filename
         self.line = line
         self.field = field
+        self.message = message
+
+
+def invalid_upload(error: UploadError) -> InvalidUpload:
+    """What `tasks.uploads` found wrong, as the engine raises it (same file, line, field and
+    message): the one place an `UploadError` becomes an `InvalidUpload`."""
+    return InvalidUpload(error.filename, error.message, error.line, error.field)

@@ -8,12 +8,24 @@ its own around each call, and otherwise it is built from the settings on first u
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.config import load_settings
 from engine.db import Database
+
+if TYPE_CHECKING:
+    from engine.services.ingesting import Progress
+
+PROGRESS_KEY = "progress"
+"""Where an ingestion job publishes its rows done per stage in its RQ meta."""
+PUBLISH_EVERY = 0.25
+"""Seconds between two publications of a job's progress (each one is a Redis write)."""
+
+log = logging.getLogger(__name__)
 
 _bound: contextvars.ContextVar[Database | None] = contextvars.ContextVar("essaim_db", default=None)
 _process_default: Database | None = None
@@ -43,11 +55,14 @@ def current_database() -> Database:
     return db
 
 
-def ingest_batch_job(batch_id: int) -> dict[str, Any]:
+def ingest_batch_job(batch_id: int, progress: Progress | None = None) -> dict[str, Any]:
     """Ingest an uploaded batch; the report (or the errors naming file and line) is returned.
 
-    Anything unexpected is raised again (the job fails) after the batch is marked
-    ``failed`` with it, so whoever waits for the batch stops waiting.
+    ``progress`` is told the rows of each stage as they are done; it can only be given
+    inline (RQ pickles arguments): in a worker the job publishes them in its meta instead
+    (`rows_done` reads them back). Anything unexpected is raised again (the job fails)
+    after the batch is marked ``failed`` with it, so whoever waits for the batch stops
+    waiting.
     """
     from dataclasses import asdict
 
@@ -55,10 +70,49 @@ def ingest_batch_job(batch_id: int) -> dict[str, Any]:
     from engine.services.batches import batch_report, ingest_batch
 
     db = current_database()
+    published = _Published.in_current_job() if progress is None else None
     try:
-        return asdict(ingest_batch(db, batch_id))
+        return asdict(ingest_batch(db, batch_id, progress or published))
     except InvalidUpload:
         return asdict(batch_report(db, batch_id))
+    finally:
+        if published is not None:
+            published.publish()  # the last figures, before the job is seen ended
+
+
+class _Published:
+    """Rows done per stage, written into the running RQ job's meta now and then."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+        self.rows: dict[str, int] = {}
+        self.last: float | None = None  # the first rows are published at once
+
+    @classmethod
+    def in_current_job(cls) -> _Published | None:
+        from rq import get_current_job
+
+        job = get_current_job()
+        return None if job is None else cls(job)
+
+    def __call__(self, stage: str, rows: int) -> None:
+        self.rows[stage] = self.rows.get(stage, 0) + rows
+        if self.last is None or time.monotonic() - self.last >= PUBLISH_EVERY:
+            self.publish()
+
+    def publish(self) -> None:
+        """Best effort: a progress Redis could not take does not fail the ingestion."""
+        self.last = time.monotonic()
+        self.job.meta[PROGRESS_KEY] = dict(self.rows)
+        try:
+            self.job.save_meta()
+        except Exception:
+            log.warning("job %s: its progress could not be published", self.job.id, exc_info=True)
+
+
+def rows_done(meta: Mapping[str, Any]) -> dict[str, int]:
+    """The rows done per stage an ingestion job published in ``meta`` (none yet: empty)."""
+    return dict(meta.get(PROGRESS_KEY) or {})
 
 
 def export_job(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -27,11 +28,41 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+from engine.statuses import AssignmentStatus, BatchStatus, ProjectState, TaskStatus
+
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class JSONValue(TypeDecorator[Any]):
+    """JSON, stored as JSONB on PostgreSQL: ``JSON().with_variant(JSONB(), "postgresql")``
+    without importing the PostgreSQL dialect with the models.
+
+    That import (with the asyncpg driver module it pulls) is a twentieth of a short command
+    on SQLite, such as ``essaim status``; on PostgreSQL the driver imports it anyway. Only
+    the type's choice is deferred: the bind and result processing are those of the type
+    chosen for the dialect, as with a variant.
+    """
+
+    impl = JSON
+    cache_ok = True
+    # What `JSON` says of itself, which a decorator does not pass on: store None as JSON
+    # ``null`` (not SQL NULL, so ``value IS NULL`` finds no answer), and rows holding JSON
+    # cannot be hashed.
+    should_evaluate_none = True
+    hashable = False
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+JSONType = JSONValue()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -114,7 +145,7 @@ class Project(Base):
     lease_seconds: Mapped[int] = mapped_column(Integer, default=600)
     min_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     points: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ProjectState.ACTIVE)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("contributor.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -136,7 +167,7 @@ class Batch(Base):
     max_rows: Mapped[int | None] = mapped_column(Integer)
     allow_repeated_ids: Mapped[bool] = mapped_column(Boolean, default=False)
     n_repeated_ids: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=BatchStatus.PENDING)
     error: Mapped[str | None] = mapped_column(Text)
     n_items: Mapped[int] = mapped_column(Integer, default=0)
     n_tasks: Mapped[int] = mapped_column(Integer, default=0)
@@ -209,7 +240,7 @@ class Task(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_gold: Mapped[bool] = mapped_column(Boolean, default=False)
     gold_answer: Mapped[Any | None] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.OPEN)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     target: Mapped[int] = mapped_column(Integer, default=1)
     n_answers: Mapped[int] = mapped_column(Integer, default=0)
@@ -231,7 +262,7 @@ class Assignment(Base):
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
     contributor_id: Mapped[int] = mapped_column(ForeignKey("contributor.id", ondelete="CASCADE"))
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="leased")
+    status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.LEASED)
     leased_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
 

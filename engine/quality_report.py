@@ -17,7 +17,8 @@ from sqlalchemy import select
 from engine.db import Database
 from engine.models import Answer, Contributor, Item, Task, WorkerSkill
 from engine.services.common import project_by_slug, task_type_of
-from engine.services.completion import skill_of
+from engine.services.decision import skill_of
+from engine.statuses import DECIDED, TaskStatus
 from quality.agreement import alpha, per_label_alpha, text_alpha
 from quality.answers import AnswerSet
 from tasks.base import STAGE_ANSWER
@@ -48,10 +49,10 @@ def quality_report(db: Database, slug: str) -> dict[str, Any]:
         done = session.execute(
             select(Task.n_answers).where(Task.project_id == project.id, Task.is_gold.is_(False),
                                          Task.stage == STAGE_ANSWER,
-                                         Task.status.in_(("complete", "resolved")))
+                                         Task.status.in_(DECIDED))
         ).scalars().all()  # fmt: skip
         backlog = session.execute(
-            select(Task.id).where(Task.project_id == project.id, Task.status == "review",
+            select(Task.id).where(Task.project_id == project.id, Task.status == TaskStatus.REVIEW,
                                   Task.stage == STAGE_ANSWER)
         ).all()  # fmt: skip
     by_batch: dict[int, list[Any]] = {}

@@ -6,8 +6,9 @@ nothing connects at import time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine.config import Settings
@@ -15,16 +16,39 @@ from engine.db import Database
 from engine.jobs import bound_database
 
 JOB_TIMEOUT = 3600
+POLL_SECONDS = 0.5
+"""How often a waiting caller asks Redis about the job it waits for."""
+ENDED = ("finished", "failed", "stopped", "canceled")
+"""The statuses of a job that will not run (again) by itself."""
 
 
 @dataclass
 class JobHandle:
-    """What the caller learns about an enqueued job; inline jobs are already finished."""
+    """What the caller learns about an enqueued job; inline jobs are already finished.
+
+    ``meta`` is what a queued job published of itself so far (RQ's ``job.meta``)."""
 
     id: str
     status: str
     result: Any = None
     error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ENDED
+
+
+@dataclass(kw_only=True)
+class BatchHandle(JobHandle):
+    """An ingestion job's handle with the batch it ingests, for whoever follows it."""
+
+    batch_id: int
+
+    @classmethod
+    def of(cls, handle: JobHandle, batch_id: int) -> BatchHandle:
+        return cls(handle.id, handle.status, handle.result, handle.error, handle.meta,
+                   batch_id=batch_id)  # fmt: skip
 
 
 class JobQueue:
@@ -73,4 +97,14 @@ class JobQueue:
         if status == "failed":
             latest = job.latest_result()
             error = latest.exc_string if latest is not None else "failed"
-        return JobHandle(handle.id, status, job.return_value(), error)
+        return JobHandle(handle.id, status, job.return_value(), error, dict(job.meta))
+
+    def wait(self, handle: JobHandle, seen: Callable[[JobHandle], None] | None = None) -> JobHandle:
+        """Poll a job until it ends (inline jobs have); ``seen`` is shown every refresh."""
+        while True:
+            handle = self.fetch(handle)
+            if seen is not None:
+                seen(handle)
+            if handle.ended:
+                return handle
+            time.sleep(POLL_SECONDS)

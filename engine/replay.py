@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import jobs, ledger
+from engine import jobs
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.db import Database
 from engine.models import Item, Result, Task, utcnow
@@ -38,7 +39,9 @@ from engine.services.assignments import give_back, offer_next
 from engine.services.common import project_by_slug, task_type_of
 from engine.services.dto import TaskOffer
 from engine.services.importing import WORKER_NAME_MAX
+from engine.statuses import SubmitStatus
 from engine.tables import Table, read_file, read_labels, read_table
+from engine.unit_of_work import Work
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 PLATFORM = "replay"
@@ -91,7 +94,7 @@ def replay(
     people = {identify(essaim.db, PLATFORM, worker).id: answers
               for worker, answers in sorted(recorded.items())}  # fmt: skip
     _run(essaim, slug, people, report)
-    status = project_status(essaim.db, slug)
+    status = project_status(essaim.db, slug, actor_id=OPERATOR)
     report.tasks = status.tasks
     report.completion = status.completion
     if report.recorded_answers:
@@ -121,11 +124,11 @@ def _run(
                 if offer is None:
                     continue
                 worked = True
-                result = submit_in(steps.session(), person, offer.assignment_id,
+                result = submit_in(steps.work(), person, offer.assignment_id,
                                    answers[offer.task_id], now=utcnow(),
                                    only=left[person])  # fmt: skip
                 steps.done()
-                if result.status == "accepted":
+                if result.status == SubmitStatus.ACCEPTED:
                     report.answers_used += 1
                     _refit_when_due(essaim, steps, slug, result.answer_id,
                                     result.completed_batches)  # fmt: skip
@@ -151,12 +154,12 @@ class Steps:
     trips and a WAL flush) cost about a fifth of a replay's time on SQLite and two fifths on
     PostgreSQL (benchmarks/replay.py, 6,000 answers used: 8.4-9.0 s against 6.9 s, 22.3 s
     against 13.4 s). Between two steps the session is left as a commit leaves the database
-    to the next transaction: the ledger's counters written (`engine.ledger`, else applied at
-    commit), pending rows flushed, no object kept; so each step reads what it would read in a
-    transaction of its own, and the replay decides the same. Only a few steps share one
-    (`STEPS_PER_TRANSACTION`), so a writer of another project waits a few tens of
-    milliseconds at most for SQLite's lock; `commit` ends one early, before a job reads the
-    database on a session of its own.
+    to the next transaction: the unit of work's counters written (`Work.write_counters`,
+    else written at commit), pending rows flushed, no object kept; so each step reads what
+    it would read in a transaction of its own, and the replay decides the same. Only a few
+    steps share one (`STEPS_PER_TRANSACTION`), so a writer of another project waits a few
+    tens of milliseconds at most for SQLite's lock; `commit` ends one early, before a job
+    reads the database on a session of its own.
 
     Unlike `Database.run`, a busy database or a deadlock is not retried: the replay stops
     with the error and its open transaction (at most that many steps) is rolled back.
@@ -165,30 +168,35 @@ class Steps:
     def __init__(self, db: Database, size: int | None = None) -> None:
         self._db = db
         self._size = size or STEPS_PER_TRANSACTION.get(db.dialect, 1)
-        self._transaction: AbstractContextManager[Session] | None = None
-        self._session: Session | None = None
+        self._transaction: AbstractContextManager[Work] | None = None
+        self._work: Work | None = None
         self._steps = 0
 
     def __enter__(self) -> Steps:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        transaction, self._transaction, self._session = self._transaction, None, None
+        transaction, self._transaction, self._work = self._transaction, None, None
         if transaction is not None:
             transaction.__exit__(*exc)  # commits, or rolls back on an error
 
-    def session(self) -> Session:
-        """The open transaction's session (one begins when none is open)."""
-        if self._session is None:
-            self._transaction = self._db.write()
-            self._session = self._transaction.__enter__()
+    def work(self) -> Work:
+        """The open transaction (one begins when none is open)."""
+        if self._work is None:
+            self._transaction = self._db.work()
+            self._work = self._transaction.__enter__()
             self._steps = 0
-        return self._session
+        return self._work
+
+    def session(self) -> Session:
+        """The open transaction's session."""
+        return self.work().session
 
     def done(self) -> None:
         """A step is over: leave the session as after a commit; commit every `size` steps."""
-        session = self.session()
-        ledger.apply(session)
+        work = self.work()
+        work.write_counters()
+        session = work.session
         session.flush()
         session.expunge_all()
         self._steps += 1

@@ -16,12 +16,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.models import Result, Task
 from engine.services import identify, next_task, project_status
 from engine.services.common import project_by_slug, task_type_of
 from engine.services.dto import TaskOffer
-from tasks.base import STAGE_VOTE, TaskType
+from engine.statuses import NextStatus, SubmitStatus
+from tasks.base import STAGE_VOTE
+from tasks.simulation import SimulatedTask, simulated
 
 PLATFORM = "sim"
 Progress = Callable[[int], None]
@@ -60,7 +63,7 @@ class Truths:
         with app.db.read() as session:
             project = project_by_slug(session, slug)
             self.settings = dict(project.settings)
-            self.task_type: TaskType = task_type_of(project)
+            self.task_type: SimulatedTask = simulated(task_type_of(project))
 
     def of(self, task_id: int) -> object:
         """The task's truth (read once per task, with its payload)."""
@@ -111,7 +114,7 @@ def simulate(
     offers: dict[int, TaskOffer | None] = {}
     for person in people:
         first = next_task(app.db, person, slug, rng=rng)
-        offers[person] = first.offer if first.status == "task" else None
+        offers[person] = first.offer if first.status == NextStatus.TASK else None
     report = SimulationReport(project=slug, contributors=contributors)
     started = time.perf_counter()
     worked = True
@@ -123,7 +126,7 @@ def simulate(
             current = offers[person]
             if current is None:  # a disagreement elsewhere may have raised a target
                 again = next_task(app.db, person, slug, rng=rng)
-                current = offers[person] = again.offer if again.status == "task" else None
+                current = offers[person] = again.offer if again.status == NextStatus.TASK else None
                 if current is None:
                     continue
             worked = True
@@ -134,16 +137,19 @@ def simulate(
             )
             result = app.submit_answer(person, current.assignment_id, raw,
                                        seconds=rng.uniform(4.0, 30.0))  # fmt: skip
-            if result.status == "accepted":
+            if result.status == SubmitStatus.ACCEPTED:
                 report.answers += 1
                 if progress is not None:
                     progress(1)
             else:
                 report.refused += 1
             nxt = result.next
-            offers[person] = nxt.offer if nxt is not None and nxt.status == "task" else None
+            if nxt is not None and nxt.status == NextStatus.TASK:
+                offers[person] = nxt.offer
+            else:
+                offers[person] = None
     report.seconds = time.perf_counter() - started
-    status = project_status(app.db, slug)
+    status = project_status(app.db, slug, actor_id=OPERATOR)
     report.tasks = status.tasks
     report.completion = status.completion
     report.decided, report.accuracy = _accuracy(app, slug, truths)

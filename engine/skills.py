@@ -2,7 +2,7 @@
 
 The job reads every counted label answer of the project, fits `quality.DawidSkene` with the
 control tasks' gold answers clamped, and stores each worker's skill; the stopping rule then
-weighs answers by it (`engine.services.completion.skill_of`).
+weighs answers by it (`engine.services.decision.skill_of`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from functools import cache
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, Update, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from engine.db import Database
 from engine.models import Answer, Task, WorkerSkill
@@ -50,7 +51,8 @@ def refit_skills(db: Database, slug: str) -> dict[str, Any]:
             if (key := task_type.gold_key(r[4])) is not None and key in known}  # fmt: skip
     model = DawidSkene(n_iter=100, tol=1e-5).fit(answers, gold=gold or None)
     skills = {int(w): float(s) for w, s in zip(answers.worker_ids, model.skills_, strict=True)}
-    with db.write() as session:
+
+    def store(session: Session) -> None:
         # One statement, one parameter row per worker (executemany, in the same order as
         # a statement per worker would go): building 164 ORM updates cost more than the fit.
         stored = [{"p_project": project_id, "p_contributor": contributor_id, "p_skill": skill}
@@ -59,12 +61,14 @@ def refit_skills(db: Database, slug: str) -> dict[str, Any]:
             session.connection().execute(_store_skill(), stored)
         log_event(session, "skills.refit", project_id=project_id, workers=len(skills),
                   answers=len(rows), iterations=int(model.n_iter_))  # fmt: skip
+
+    db.run(lambda work: store(work.session))
     return {"project": slug, "fitted": True, "workers": len(skills), "answers": len(rows),
             "iterations": int(model.n_iter_)}  # fmt: skip
 
 
 @cache
-def _store_skill() -> Any:
+def _store_skill() -> Update:
     """UPDATE of one worker's ``ds_skill`` (parameters ``p_*``, never named like a column)."""
     table = cast(Table, WorkerSkill.__table__)
     return (

@@ -22,7 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.errors import InvalidUpload
+from engine.errors import InvalidUpload, invalid_upload
 from quality.answers import COLUMNS, AnswerSet
 from tasks.uploads import UploadError, decode_text, sniff_delimiter
 
@@ -78,6 +78,11 @@ class TableError(InvalidUpload):
         if self.total > len(self.problems):
             lines.append(f"{filename}: and {self.total - len(self.problems)} more errors")
         self.args = ("\n".join(lines),)
+
+    @classmethod
+    def of(cls, error: InvalidUpload) -> TableError:
+        """A file whose one problem is ``error``."""
+        return cls(error.filename, [Problem(error.line, error.field, error.message)])
 
 
 class Problems:
@@ -148,7 +153,7 @@ def read_table(
     try:
         text, used = decode_text(data, filename, encoding=encoding)
     except UploadError as error:
-        raise TableError(filename, [Problem(error.line, error.field, error.message)]) from None
+        raise TableError.of(invalid_upload(error)) from None
     delimiter = sniff_delimiter(text, tab_default=filename.lower().endswith(".tsv"))
     columns: dict[str, list[str]] = {name: [] for name in required}
     lines: list[int] = []

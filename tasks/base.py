@@ -2,12 +2,11 @@
 
 The engine only ever talks to a task type through :class:`TaskType`, so adding a kind of work
 means writing one module that subclasses it; nothing here knows about databases or chat
-platforms.
+platforms. What only the simulator needs is in `tasks.simulation`.
 """
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -159,24 +158,6 @@ class TaskType(ABC):
         self, item_payload: dict[str, Any], results: Sequence[tuple[dict[str, Any], object | None]]
     ) -> dict[str, Any]:
         """Turn the final values of an item's tasks (in order) into its export fields."""
-
-    @abstractmethod
-    def hidden_truth(
-        self, payload: dict[str, Any], settings: dict[str, Any], rng: random.Random
-    ) -> object:
-        """The simulator's ground truth for a task without gold."""
-
-    @abstractmethod
-    def sample_answer(
-        self,
-        payload: dict[str, Any],
-        settings: dict[str, Any],
-        *,
-        truth: object,
-        correct: bool,
-        rng: random.Random,
-    ) -> str | list[str]:
-        """The raw answer a simulated contributor sends, right or wrong on purpose."""
 
     def gold_key(self, gold: object | None) -> str | None:
         """Key of a gold value, comparable with :meth:`answer_key` of an answer."""

@@ -19,12 +19,12 @@ from tasks.base import (
     InvalidRecord,
     MicroTask,
     Prompt,
-    TaskType,
     refuse_text_clash,
     setting_int,
     setting_share,
     setting_str,
 )
+from tasks.simulation import SimulatedTask
 from tasks.text import (
     Sentence,
     TooManySentences,
@@ -55,7 +55,7 @@ def too_long_limit(sentence: str) -> int:
     return 5 * len(sentence) + 200
 
 
-class FreeTextTask(TaskType):
+class FreeTextTask(SimulatedTask):
     """Base for task types whose answer is a rewritten sentence."""
 
     answer_kind = "text"

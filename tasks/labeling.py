@@ -21,12 +21,12 @@ from tasks.base import (
     InvalidSettings,
     MicroTask,
     Prompt,
-    TaskType,
     refuse_text_clash,
     setting_bool,
     setting_str,
 )
 from tasks.registry import register
+from tasks.simulation import SimulatedTask
 
 CANT_TELL = "cant_tell"
 CANT_TELL_LABEL = "Can't tell"
@@ -99,7 +99,7 @@ def _refuse_text(text_field: str, text: object) -> None:
 
 
 @register
-class Labeling(TaskType):
+class Labeling(SimulatedTask):
     """One record, one question, a fixed set of labels."""
 
     name = "labeling"

@@ -6,7 +6,7 @@ from bots.core import payload as p
 from bots.core.base import User, polite
 from bots.core.contributing import Contributing
 from bots.core.i18n import languages, normalise_language
-from bots.core.replies import Button, Msg, Reply, msg
+from bots.core.replies import Msg, Reply, button, msg
 from engine import services
 from engine.errors import EssaimError, NotFound
 from engine.services.linking import CODE_MINUTES
@@ -98,8 +98,7 @@ class Account(Contributing):
         """One button per catalog, each named in its own language."""
         who = self.speaker(user)
         buttons = tuple(
-            Button(msg("meta.language_name", _lang=code), p.encode(p.Language(code)))
-            for code in languages()
+            button(msg("meta.language_name", _lang=code), p.Language(code)) for code in languages()
         )
         return Reply(who.lang, lines=(msg("lang.choose"),), buttons=(buttons,))
 
@@ -121,8 +120,8 @@ class Account(Contributing):
         who = self.speaker(user)
         buttons = (
             (
-                Button(msg("button.forget_confirm"), p.encode(p.ForgetConfirm())),
-                Button(msg("button.cancel"), p.encode(p.ForgetCancel())),
+                button(msg("button.forget_confirm"), p.ForgetConfirm()),
+                button(msg("button.cancel"), p.ForgetCancel()),
             ),
         )
         return Reply(who.lang, lines=(msg("forget.ask"),), buttons=buttons)

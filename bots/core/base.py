@@ -13,7 +13,7 @@ from bots.core.replies import Reply, msg
 from engine import services
 from engine.app import Essaim
 from engine.errors import Conflict, EssaimError, InvalidUpload, NotFound, PermissionDenied
-from engine.services.dto import ContributorInfo
+from engine.services.dto import ContributorInfo, SubmitResult
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,26 @@ class ChatBase:
             language=normalise_language(user.language_code),
             admins=self.essaim.settings.admin_identities,
         )
+        return self.speaker_of(user, info)
+
+    def answering(
+        self, user: User, assignment_id: int, raw: str | list[str], seconds: float | None
+    ) -> tuple[Speaker, SubmitResult]:
+        """Identify the user as `speaker` does and submit their answer, in one transaction
+        (`Essaim.answer`): a pressed answer button costs one."""
+        info, result = self.essaim.answer(
+            user.platform,
+            user.external_id,
+            assignment_id,
+            raw,
+            display_name=user.display_name,
+            language=normalise_language(user.language_code),
+            seconds=seconds,
+        )
+        return self.speaker_of(user, info), result
+
+    def speaker_of(self, user: User, info: ContributorInfo) -> Speaker:
+        """The `Speaker` of a user the engine has identified."""
         return Speaker(user, info, self.pick(info.language, user.language_code))
 
     def pick(self, stored: str | None, platform_code: str | None) -> str:

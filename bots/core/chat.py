@@ -1,8 +1,12 @@
-"""`Chat`: every use case an adapter needs, and the dispatch of a pressed button.
+"""`Chat`: every use case an adapter needs, and the routing of raw input.
 
 An adapter builds one ``Chat(essaim)`` at start-up, turns each platform event into a `User`
 and a method call (in a worker thread: the services are synchronous), and turns the returned
 `Reply` into platform messages. See the module docstrings of the mixins for each group.
+
+Raw input — a pressed button's payload (`Chat.press`), a typed message (`Chat.text`), a
+submitted form (`Chat.form`) — is routed here, the one class that knows every group
+(contributing and reviewing alike).
 """
 
 from __future__ import annotations
@@ -18,6 +22,41 @@ from bots.core.reviewing import Reviewing
 
 class Chat(Account, Requesting, Reviewing, Notifying):
     """Contributors' (`Contributing`, `Account`), requesters', moderators' use cases; notices."""
+
+    def text(
+        self,
+        user: User,
+        text: str,
+        *,
+        replied_to: str | None = None,
+        last_assignment: int | None = None,
+        seconds: float | None = None,
+    ) -> Reply:
+        """A typed message: the answer to the prompt it replies to, else to ``last_assignment``.
+
+        ``replied_to`` is the text of the message it replies to (its reference says which
+        task, or which review); ``last_assignment`` is an adapter's cache of the last text
+        task it showed.
+        """
+        ref = p.find_text_ref(replied_to)
+        if ref is not None and ref.kind == "review":
+            return self.review_write(user, ref.id, text)
+        target = ref.id if ref is not None else last_assignment
+        if target is not None:
+            return self.answer(user, target, text, seconds=seconds)
+        return self._unclear(user)
+
+    def form(self, user: User, opener: p.Payload | None, text: str) -> Reply:
+        """The text of a form, sent for the press that opened it (a payload whose ``form``
+        is set); any other payload is refused like a forged button."""
+        match opener:
+            case p.WriteAnswer(assignment_id):
+                return self.answer(user, assignment_id, text)
+            case p.Report(assignment_id):
+                return self.report(user, assignment_id, text)
+            case p.ReviewWrite(task_id):
+                return self.review_write(user, task_id, text)
+        return self.bad_button(user)
 
     def press(self, user: User, data: str | None, *, seconds: float | None = None) -> Reply:
         """A pressed button: parse its payload strictly and run what it asks for."""

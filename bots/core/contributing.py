@@ -26,6 +26,7 @@ from bots.core.render import (
 from bots.core.replies import Msg, Reply, ReplyPrompt, msg
 from engine import services
 from engine.services.dto import NextTask, SubmitResult, TaskOffer
+from engine.statuses import NextStatus, SubmitStatus
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +38,11 @@ def next_lines(nxt: NextTask, asked: str | None = None) -> tuple[Msg, ...]:
     exist, not that no project is open.
     """
     slug = nxt.project_slug or ""
-    if nxt.status == "task":
+    if nxt.status == NextStatus.TASK:
         return ()
-    if nxt.status == "no_project" and asked:
+    if nxt.status == NextStatus.NO_PROJECT and asked:
         return (msg("next.unknown_project", project=asked),)
-    if nxt.status == "none":
+    if nxt.status == NextStatus.NONE:
         return (msg("next.none", project=slug) if slug else msg("next.none_anywhere"),)
     return (msg(f"next.{nxt.status}", project=slug),)
 
@@ -82,9 +83,12 @@ class Contributing(ChatBase):
     def answer(
         self, user: User, assignment_id: int, raw: str | list[str], *, seconds: float | None = None
     ) -> Reply:
-        """Submit a pressed choice or a typed text; the services check that it is theirs."""
-        who = self.speaker(user)
-        return self._submit(who, assignment_id, raw, seconds)
+        """Submit a pressed choice or a typed text; the services check that it is theirs.
+
+        Who is answering is looked up in the submit's own transaction: one per press.
+        """
+        who, result = self.answering(user, assignment_id, raw, seconds)
+        return self.outcome(who, assignment_id, result)
 
     @polite
     def answer_index(self, user: User, assignment_id: int, index: int) -> Reply:
@@ -126,7 +130,7 @@ class Contributing(ChatBase):
         status = result.status
         toast = msg(f"submit.{status}", points=result.points)
         answered = msg("answer.accepted", answer=shorten(value_text(result.value), ECHO))
-        if status == "accepted":
+        if status == SubmitStatus.ACCEPTED:
             edit = [answered]
             if result.feedback is not None:
                 edit.append(
@@ -135,17 +139,17 @@ class Contributing(ChatBase):
                     else msg("feedback.wrong", expected=value_text(result.feedback.expected))
                 )
             return self._with_next(who, result.next, toast=toast, edit=tuple(edit))
-        if status == "duplicate":  # a double tap: the first press already showed the next task
+        if status == SubmitStatus.DUPLICATE:  # a double tap: the next task was shown already
             return Reply(who.lang, toast=toast, edit=(answered,))
-        if status == "expired":
+        if status == SubmitStatus.EXPIRED:
             return self._with_next(who, result.next, toast=toast, edit=(toast,))
-        if status == "invalid":
+        if status == SubmitStatus.INVALID:
             key = f"invalid.{result.error_code}"
             if not has_key(key):  # a code newer than the catalogs: the English detail
                 key = "invalid.unknown"
             line = msg(key, detail=result.error_message or "", **_params(result.error_params))
             return Reply(who.lang, toast=line, lines=(line,), prompt=self._again(assignment_id))
-        if status == "suspended":
+        if status == SubmitStatus.SUSPENDED:
             return Reply(who.lang, toast=toast, lines=(msg("next.suspended", project=""),))
         return Reply(who.lang, toast=toast, lines=(toast,))  # not_yours, unknown: nothing stored
 
@@ -231,33 +235,7 @@ class Contributing(ChatBase):
             return Reply(who.lang, toast=msg("answer.gone"), lines=(msg("answer.gone"),))
         return Reply(who.lang, prompt=reply_prompt(offer.prompt, assignment_id))
 
-    # --- free text -----------------------------------------------------------------------
-
-    def text(
-        self,
-        user: User,
-        text: str,
-        *,
-        replied_to: str | None = None,
-        last_assignment: int | None = None,
-        seconds: float | None = None,
-    ) -> Reply:
-        """A typed message: the answer to the prompt it replies to, else to ``last_assignment``.
-
-        ``replied_to`` is the text of the message it replies to (its reference says which
-        task); ``last_assignment`` is an adapter's cache of the last text task it showed.
-        """
-        ref = None
-        if replied_to is not None:
-            from bots.core.payload import find_text_ref
-
-            ref = find_text_ref(replied_to)
-        if ref is not None and ref.kind == "review":
-            return self.review_write(user, ref.id, text)  # type: ignore[attr-defined]
-        target = ref.id if ref is not None else last_assignment
-        if target is not None:
-            return self.answer(user, target, text, seconds=seconds)
-        return self._unclear(user)
+    # --- free text that answers nothing (`Chat.text` routes typed messages) ---------------
 
     @polite
     def _unclear(self, user: User) -> Reply:

@@ -22,12 +22,18 @@ Formats (ids are positive decimal integers)::
     vw:<task>                       review: write the answer
     fc / fx                         forget: confirm / cancel
     l:<code>                        language
+
+Each payload also says what it is, so no adapter reads its string to know: its ``kind`` (how
+a button of it is shown and placed), its ``owner`` (the assignment or review task it acts on)
+and its ``form`` (whether pressing it asks for text first).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
 
 MAX_BYTES = 64
 """Telegram's limit on callback data, in UTF-8 bytes."""
@@ -43,87 +49,147 @@ class PayloadTooLong(ValueError):
     """A payload would exceed `MAX_BYTES`: render it another way (e.g. by index)."""
 
 
+class Kind(StrEnum):
+    """What a button does, so an adapter styles and places it without parsing its payload."""
+
+    CHOICE = "choice"
+    """Answers the task, or decides a review, with one value."""
+    TOGGLE = "toggle"
+    """Changes a multi-choice selection; nothing is stored."""
+    SUBMIT = "submit"
+    """Sends the selection, or moves on to the next task."""
+    TOOL = "tool"
+    """Anything beside the answer: skip, report, write, read more, a language, cancel."""
+    DANGER = "danger"
+    """Cannot be undone: deleting the person's data, discarding a task from the results."""
+
+
+class Form(StrEnum):
+    """The text a press asks for before anything is done, where a platform has forms."""
+
+    TEXT = "text"
+    """A typed answer: the reply is a `bots.core.replies.ReplyPrompt` (a Discord form)."""
+    REASON = "reason"
+    """An optional reason: asked in a form first where there are forms, else none is."""
+
+
 @dataclass(frozen=True)
-class Answer:
+class TextRef:
+    """An assignment (kind "answer") or a review task (kind "review"): what a reply prompt
+    asks for, and what a button acts on."""
+
+    kind: str  # "answer" or "review"
+    id: int
+
+
+@dataclass(frozen=True)
+class _Press:
+    """What every payload says about itself (defaults: a tool of the person's own account)."""
+
+    kind: ClassVar[Kind] = Kind.TOOL
+    form: ClassVar[Form | None] = None
+
+    @property
+    def owner(self) -> TextRef | None:
+        """The assignment or review task the press acts on; None for the person's account."""
+        match self:
+            case _OfAssignment(assignment_id):
+                return TextRef("answer", assignment_id)
+            case _OfReview(task_id):
+                return TextRef("review", task_id)
+        return None
+
+
+@dataclass(frozen=True)
+class _OfAssignment(_Press):
     assignment_id: int
+
+
+@dataclass(frozen=True)
+class _OfReview(_Press):
+    task_id: int
+
+
+@dataclass(frozen=True)
+class Answer(_OfAssignment):
     choice: str
+    kind = Kind.CHOICE
 
 
 @dataclass(frozen=True)
-class AnswerIndex:
-    assignment_id: int
+class AnswerIndex(_OfAssignment):
     index: int
+    kind = Kind.CHOICE
 
 
 @dataclass(frozen=True)
-class MultiToggle:
-    assignment_id: int
+class MultiToggle(_OfAssignment):
     mask: int
+    kind = Kind.TOGGLE
 
 
 @dataclass(frozen=True)
-class MultiSubmit:
-    assignment_id: int
+class MultiSubmit(_OfAssignment):
     mask: int
+    kind = Kind.SUBMIT
 
 
 @dataclass(frozen=True)
-class Skip:
-    assignment_id: int
+class Skip(_OfAssignment):
+    pass
 
 
 @dataclass(frozen=True)
-class Report:
-    assignment_id: int
+class Report(_OfAssignment):
+    form = Form.REASON
 
 
 @dataclass(frozen=True)
-class WriteAnswer:
-    assignment_id: int
+class WriteAnswer(_OfAssignment):
+    form = Form.TEXT
 
 
 @dataclass(frozen=True)
-class ReadMore:
+class ReadMore(_OfAssignment):
     """Show page ``page`` of the text of an assignment's task: the page is in the payload,
     so nothing is remembered between presses."""
 
-    assignment_id: int
     page: int
 
 
 @dataclass(frozen=True)
-class Next:
-    pass
+class Next(_Press):
+    kind = Kind.SUBMIT
 
 
 @dataclass(frozen=True)
-class ReviewPick:
-    task_id: int
+class ReviewPick(_OfReview):
     index: int
+    kind = Kind.CHOICE
 
 
 @dataclass(frozen=True)
-class ReviewDiscard:
-    task_id: int
+class ReviewDiscard(_OfReview):
+    kind = Kind.DANGER
 
 
 @dataclass(frozen=True)
-class ReviewWrite:
-    task_id: int
+class ReviewWrite(_OfReview):
+    form = Form.TEXT
 
 
 @dataclass(frozen=True)
-class ForgetConfirm:
+class ForgetConfirm(_Press):
+    kind = Kind.DANGER
+
+
+@dataclass(frozen=True)
+class ForgetCancel(_Press):
     pass
 
 
 @dataclass(frozen=True)
-class ForgetCancel:
-    pass
-
-
-@dataclass(frozen=True)
-class Language:
+class Language(_Press):
     code: str
 
 
@@ -276,12 +342,9 @@ def _build(kind: str, match: re.Match[str]) -> Payload | None:
 _REF = re.compile(r"#(R?)([1-9][0-9]{0,18})\s*$")
 
 
-@dataclass(frozen=True)
-class TextRef:
-    """What a reply prompt asks for: an assignment's answer, or a review's written answer."""
-
-    kind: str  # "answer" or "review"
-    id: int
+def asking(target: TextRef) -> WriteAnswer | ReviewWrite:
+    """The press that asks again for what a prompt asks (its text form)."""
+    return ReviewWrite(target.id) if target.kind == "review" else WriteAnswer(target.id)
 
 
 def text_ref(ref: TextRef) -> str:

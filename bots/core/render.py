@@ -19,6 +19,7 @@ from bots.core.replies import (
     ReviewLine,
     ReviewView,
     TaskView,
+    button,
     msg,
 )
 from engine.services.dto import ReviewItem, TaskOffer
@@ -80,10 +81,10 @@ def choice_label(prompt: Prompt, choice: Choice) -> Label:
     return msg(special) if special else choice.label
 
 
-def answer_payload(assignment_id: int, index: int, choice: Choice) -> str:
+def answer_payload(assignment_id: int, index: int, choice: Choice) -> p.Answer | p.AnswerIndex:
     """``a:<id>:<value>``, or by index when the value does not fit in a payload."""
     by_value = p.Answer(assignment_id, choice.value)
-    return p.encode(by_value if p.fits(by_value) else p.AnswerIndex(assignment_id, index))
+    return by_value if p.fits(by_value) else p.AnswerIndex(assignment_id, index)
 
 
 def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
@@ -102,11 +103,11 @@ def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
     typed = prompt.input in (INPUT_TEXT, INPUT_CHOICE_OR_TEXT)
     first, pages = page_of(prompt.text, 0)
     tools = [
-        Button(msg("button.skip"), p.encode(p.Skip(aid))),
-        Button(msg("button.report"), p.encode(p.Report(aid))),
+        button(msg("button.skip"), p.Skip(aid)),
+        button(msg("button.report"), p.Report(aid)),
     ]
     if typed:
-        tools.insert(0, Button(msg("button.write"), p.encode(p.WriteAnswer(aid))))
+        tools.insert(0, button(msg("button.write"), p.WriteAnswer(aid)))
     if pages > 1:
         tools.insert(0, read_more_button(aid, 1))
     return TaskView(
@@ -139,7 +140,7 @@ def render_task(offer: TaskOffer, *, selected: int = 0) -> TaskView:
 
 
 def read_more_button(assignment_id: int, page: int) -> Button:
-    return Button(msg("button.read_more"), p.encode(p.ReadMore(assignment_id, page)))
+    return button(msg("button.read_more"), p.ReadMore(assignment_id, page))
 
 
 def page_of(text: str, page: int, size: int = PAGE) -> tuple[str, int]:
@@ -170,11 +171,11 @@ def _choice_buttons(prompt: Prompt, aid: int, numbered: bool) -> Keyboard:
     number = 0
     for index, choice in enumerate(prompt.choices):
         if not _is_plain(prompt, choice):
-            special.append(Button(choice_label(prompt, choice), answer_payload(aid, index, choice)))
+            special.append(button(choice_label(prompt, choice), answer_payload(aid, index, choice)))
             continue
         number += 1
         label: Label = str(number) if numbered else choice.label
-        plain.append(Button(label, answer_payload(aid, index, choice)))
+        plain.append(button(label, answer_payload(aid, index, choice)))
     return (*rows(plain), *rows(special))
 
 
@@ -185,8 +186,8 @@ def _multi_buttons(prompt: Prompt, aid: int, selected: int) -> Keyboard:
         mark = "☑" if selected >> index & 1 else "☐"
         label = choice_label(prompt, choice)
         shown = msg("choice.marked", mark=mark, label=label)
-        toggles.append(Button(shown, p.encode(p.MultiToggle(aid, selected ^ (1 << index)))))
-    done = Button(msg("button.done"), p.encode(p.MultiSubmit(aid, selected)))
+        toggles.append(button(shown, p.MultiToggle(aid, selected ^ (1 << index))))
+    done = button(msg("button.done"), p.MultiSubmit(aid, selected))
     return (*rows(toggles), (done,))
 
 
@@ -230,15 +231,15 @@ def render_review(item: ReviewItem, *, remaining: int = 0) -> ReviewView:
         for index, answer in enumerate(item.answers)
     )
     picks = [
-        Button(
+        button(
             f"{line.index + 1}. {_shorten(line.value, REVIEW_LABEL)}",
-            p.encode(p.ReviewPick(item.task_id, line.index)),
+            p.ReviewPick(item.task_id, line.index),
         )
         for line in lines[: p.MAX_INDEX + 1]
     ]
     tools = (
-        Button(msg("button.review_write"), p.encode(p.ReviewWrite(item.task_id))),
-        Button(msg("button.review_discard"), p.encode(p.ReviewDiscard(item.task_id))),
+        button(msg("button.review_write"), p.ReviewWrite(item.task_id)),
+        button(msg("button.review_discard"), p.ReviewDiscard(item.task_id)),
     )
     return ReviewView(
         task_id=item.task_id,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bots.core.payload import TextRef
+from bots.core import payload as p
+from bots.core.payload import Kind, TextRef
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,21 @@ Label = str | Msg
 
 @dataclass(frozen=True)
 class Button:
+    """A button as every platform shows it: what it says, what it sends, and what it is.
+
+    ``kind`` and ``owner`` (the assignment or review task it acts on) are known when the
+    button is built, so an adapter places and styles it without parsing ``payload``.
+    """
+
     label: Label
     payload: str
+    kind: Kind = Kind.TOOL
+    owner: TextRef | None = None
+
+
+def button(label: Label, payload: p.Payload) -> Button:
+    """The button that sends ``payload``; its kind and owner are the payload's."""
+    return Button(label, p.encode(payload), payload.kind, payload.owner)
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

@@ -11,6 +11,7 @@ from bots.core.replies import Image, Reply, msg
 from engine import services
 from engine.charts import quality_chart
 from engine.quality_report import quality_report
+from engine.statuses import DECIDED, BatchStatus, TaskStatus
 from tasks.encodings import encoding_label
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,13 @@ class Requesting(ChatBase):
         a file already uploaded, role) is refused here.
         """
         who = self.speaker(user)
-        batch_id = self.essaim.upload(project, filename, data, actor_id=who.id)
-        encoding = encoding_label(services.batch_report(self.db, batch_id).encoding)
-        handle = self.essaim.ingest(batch_id)
-        crashed = handle.status == "failed"
-        if crashed and services.batch_report(self.db, batch_id).status == "pending":
+        handle = self.essaim.add_batch(project, filename, data, actor_id=who.id)  # no wait
+        report = services.batch_report(self.db, handle.batch_id)
+        if handle.status == "failed" and report.status == BatchStatus.PENDING:
             return Reply(who.lang, lines=(msg("upload.failed", error=handle.error or ""),))
         return Reply(who.lang, lines=(
             msg("upload.received", project=project, filename=filename),
-            msg("upload.encoding", encoding=encoding),
+            msg("upload.encoding", encoding=encoding_label(report.encoding)),
         ))  # fmt: skip
 
     @polite
@@ -57,9 +56,9 @@ class Requesting(ChatBase):
                 answers=st.answers,
                 contributors=st.contributors,
                 completion=f"{st.completion:.0%}",
-                open=tasks.get("open", 0),
-                review=tasks.get("review", 0),
-                done=tasks.get("complete", 0) + tasks.get("resolved", 0),
+                open=tasks.get(TaskStatus.OPEN, 0),
+                review=tasks.get(TaskStatus.REVIEW, 0),
+                done=sum(tasks.get(status, 0) for status in DECIDED),
             )
         ]
         for batch in st.batches:

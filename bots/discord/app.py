@@ -24,13 +24,13 @@ log = logging.getLogger(__name__)
 
 COGS = (
     "bots.discord.cogs.contributing",
-    "bots.discord.cogs.buttons",
     "bots.discord.cogs.forms",
     "bots.discord.cogs.account",
     "bots.discord.cogs.requesting",
     "bots.discord.cogs.reviewing",
-    "bots.discord.cogs.leases",
+    "bots.discord.cogs.periodic",
 )
+"""Slash commands, forms and periodic work; buttons and menus call `bots.discord.presses`."""
 
 
 def intents() -> discord.Intents:

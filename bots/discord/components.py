@@ -1,4 +1,9 @@
-"""Neutral keyboards → `discord.ui.View` objects made of the persistent items."""
+"""Neutral keyboards → `discord.ui.View` objects made of the persistent items.
+
+A button's style comes from its kind (`bots.core.payload.Kind`): choices and submits are
+primary, deletions red, the rest grey. ``items`` is imported as a module: its presses lead
+back here (a press's reply is drawn with these views).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,21 @@ from typing import Any
 import discord
 
 from bots.core import payload as p
-from bots.core.replies import Button, Keyboard, Label, msg
+from bots.core.payload import Kind
+from bots.core.replies import Button, Keyboard, button, msg
+from bots.discord import items
 from bots.discord import layout as lay
-from bots.discord.items import ChoiceSelect, MultiSelect, PageButton, PayloadButton
 from bots.discord.views import TEXTS, cut
 
 MAX_LABEL = 80
 MAX_OPTION = 100
 MAX_PLACEHOLDER = 150
+STYLES = {
+    Kind.CHOICE: discord.ButtonStyle.primary,
+    Kind.SUBMIT: discord.ButtonStyle.primary,
+    Kind.DANGER: discord.ButtonStyle.danger,
+}
+"""Every other kind (tools, toggles) is grey."""
 
 
 def view_of(
@@ -37,43 +49,24 @@ def build(lang: str, layout: lay.Layout) -> discord.ui.View | None:
         _add_pager(view, lang, layout.pager, row)
         row += 1
     for buttons in layout.rows:
-        for button in buttons:
-            view.add_item(payload_button(lang, button, row))
+        for one in buttons:
+            view.add_item(payload_button(lang, one, row))
         row += 1
     return view if view.children else None
 
 
-def payload_button(lang: str, button: Button, row: int | None = None) -> PayloadButton:
-    return PayloadButton(
-        button.payload,
-        label=cut(TEXTS.say(lang, button.label), MAX_LABEL),
-        style=_style(button),
+def payload_button(lang: str, shown: Button, row: int | None = None) -> items.PayloadButton:
+    return items.PayloadButton(
+        shown.payload,
+        label=cut(TEXTS.say(lang, shown.label), MAX_LABEL),
+        style=STYLES.get(shown.kind, discord.ButtonStyle.secondary),
         row=row,
     )
 
 
 def next_button(lang: str) -> discord.ui.View:
     """The "Next task" button that Telegram keeps under the message field."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        PayloadButton(
-            p.encode(p.Next()), label=TEXTS.say(lang, msg("button.next")), style=_primary()
-        )
-    )
-    return view
-
-
-def _style(button: Button) -> discord.ButtonStyle:
-    payload = p.parse(button.payload)
-    if isinstance(payload, p.Answer | p.AnswerIndex | p.MultiSubmit | p.ReviewPick | p.Next):
-        return _primary()
-    if isinstance(payload, p.ForgetConfirm | p.ReviewDiscard):
-        return discord.ButtonStyle.danger
-    return discord.ButtonStyle.secondary
-
-
-def _primary() -> discord.ButtonStyle:
-    return discord.ButtonStyle.primary
+    return build_buttons(lang, (button(msg("button.next"), p.Next()),))
 
 
 def _select(lang: str, spec: lay.Select, row: int) -> discord.ui.DynamicItem[Any]:
@@ -100,21 +93,21 @@ def _select(lang: str, spec: lay.Select, row: int) -> discord.ui.DynamicItem[Any
         row=row,
     )
     if spec.multi:
-        return MultiSelect(spec.owner, select)
-    return ChoiceSelect(select)
+        return items.MultiSelect(spec.owner, select)
+    return items.ChoiceSelect(select)
 
 
 def _add_pager(view: discord.ui.View, lang: str, pager: lay.Pager, row: int) -> None:
     for number, key in ((pager.previous, "button.previous"), (pager.next, "button.more")):
         if number is not None:
             view.add_item(
-                PageButton(pager.assignment_id, number, TEXTS.translate(lang, key), row=row)
+                items.PageButton(pager.assignment_id, number, TEXTS.translate(lang, key), row=row)
             )
 
 
-def build_buttons(lang: str, buttons: Sequence[tuple[Label, str]]) -> discord.ui.View:
-    """One row of payload buttons (``label``, ``payload``)."""
+def build_buttons(lang: str, buttons: Sequence[Button]) -> discord.ui.View:
+    """One row of payload buttons."""
     view = discord.ui.View(timeout=None)
-    for label, payload in buttons:
-        view.add_item(payload_button(lang, Button(label, payload), 0))
+    for one in buttons:
+        view.add_item(payload_button(lang, one, 0))
     return view

@@ -4,6 +4,9 @@ Discord wants an answer to an interaction within 3 seconds; the services may tak
 (a lease under contention, an upload), so handlers defer first, call the `Chat` method in a
 worker thread (`asyncio.to_thread`: the services are synchronous and own their transactions)
 and send the `Reply` as follow-ups.
+
+``send`` is imported as a module: a press comes here from `bots.discord.items`, which
+``send`` draws replies with.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ import discord
 
 from bots.core import Chat, Reply, User
 from bots.core.i18n import pick_language
-from bots.discord.send import PLATFORM, Responder, deliver
+from bots.discord import send
 from bots.discord.views import TEXTS
 
 if TYPE_CHECKING:
     from bots.discord.app import EssaimBot
+    from bots.discord.send import Responder
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +33,7 @@ log = logging.getLogger(__name__)
 def user_of(interaction: discord.Interaction) -> User:
     """The neutral identity of whoever acted; Discord's locale is the language hint."""
     person = interaction.user
-    return User(PLATFORM, str(person.id), person.display_name or None, str(interaction.locale))
+    return User(send.PLATFORM, str(person.id), person.display_name or None, str(interaction.locale))
 
 
 def ephemeral(interaction: discord.Interaction) -> bool:
@@ -42,7 +46,7 @@ def chat_of(interaction: discord.Interaction) -> Chat:
 
 
 def responder(interaction: discord.Interaction) -> Responder:
-    return Responder(interaction, ephemeral=ephemeral(interaction))
+    return send.Responder(interaction, ephemeral=ephemeral(interaction))
 
 
 async def call(
@@ -82,7 +86,7 @@ async def run(
     a service either committed or not)."""
     try:
         reply = await call(answer.interaction, method, *args, **kwargs)
-        await deliver(answer, reply, page=page)
+        await send.deliver(answer, reply, page=page)
     except Exception:
         log.exception("error while handling an interaction")
         await apologise(answer)

@@ -1,9 +1,8 @@
 """Persistent components: `DynamicItem` templates rebuilt from their ``custom_id``.
 
 Nothing is remembered between a message and a press: the id carries the payload, so a
-button works after a restart or on another bot process. A press becomes a bot event —
-``essaim_press(interaction, payload)`` or ``essaim_page(interaction, assignment_id, page)``
-— that the cogs handle (`bots.discord.cogs.buttons`, `bots.discord.cogs.contributing`).
+button works after a restart or on another bot process. A press calls `bots.discord.presses`
+with the payload it carries (or the page it asks for).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 import discord
 
 from bots.core import payload as p
-from bots.discord import ids
+from bots.discord import ids, presses
 
 MAX_MULTI_INDEX = 15
 """A multi-choice selection is a 16-bit mask (`bots.core.payload.MAX_MASK`)."""
@@ -46,7 +45,7 @@ class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids
         return cls(match["data"], label=label, style=style)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        interaction.client.dispatch("essaim_press", interaction, self.data)
+        await presses.press(interaction, self.data)
 
 
 class ChoiceSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ids.SELECT_TEMPLATE):
@@ -64,7 +63,7 @@ class ChoiceSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ids.
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         if len(values) == 1:
-            interaction.client.dispatch("essaim_press", interaction, values[0])
+            await presses.press(interaction, values[0])
 
 
 class MultiSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ids.MULTI_TEMPLATE):
@@ -81,8 +80,7 @@ class MultiSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=ids.M
         return cls(int(match["assignment"]), _select_of(item))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        data = selection_payload(self.assignment_id, self.item.values)
-        interaction.client.dispatch("essaim_press", interaction, data)
+        await presses.press(interaction, selection_payload(self.assignment_id, self.item.values))
 
 
 class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.PAGE_TEMPLATE):
@@ -106,7 +104,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.PA
         return cls(int(match["assignment"]), int(match["page"]), label)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        interaction.client.dispatch("essaim_page", interaction, self.assignment_id, self.page)
+        await presses.page(interaction, self.page)
 
 
 def selection_payload(assignment_id: int, values: list[str]) -> str:

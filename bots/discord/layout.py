@@ -3,7 +3,8 @@
 Discord allows 5 rows of 5 buttons, or a select menu (25 options) taking a whole row. Up to
 five choices stay buttons; past five they become a select menu, paged 25 at a time with
 previous/next buttons; a multi-label task past five labels becomes a multi-select. Buttons
-are told apart by their payload, parsed with `bots.core.payload`: nothing else is assumed.
+are told apart by their ``kind`` and ``owner`` (`bots.core.replies.Button`), set when they
+were built: no payload is parsed here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bots.core import payload as p
+from bots.core.payload import Kind, TextRef
 from bots.core.render import rows as pack
 from bots.core.replies import Button, Keyboard, Label, Msg
 from bots.discord import ids
@@ -61,10 +62,9 @@ def classify(buttons: Keyboard) -> tuple[list[Button], list[Button], list[Button
     """Split into choices (answer or pick), multi-choice toggles, and the rest (tools)."""
     choices, toggles, tools = [], [], []
     for button in (b for row in buttons for b in row):
-        payload = p.parse(button.payload)
-        if isinstance(payload, p.Answer | p.AnswerIndex | p.ReviewPick):
+        if button.kind is Kind.CHOICE:
             choices.append(button)
-        elif isinstance(payload, p.MultiToggle):
+        elif button.kind is Kind.TOGGLE:
             toggles.append(button)
         else:
             tools.append(button)
@@ -75,7 +75,7 @@ def layout(buttons: Keyboard, *, options: Sequence[str] = (), page: int = 0) -> 
     """The components for ``buttons``; ``options`` are the full labels of numbered choices."""
     choices, toggles, tools = classify(buttons)
     if len(toggles) > MAX_CHOICE_BUTTONS:
-        done = [b for b in tools if isinstance(p.parse(b.payload), p.MultiSubmit)]
+        done = [b for b in tools if b.kind is Kind.SUBMIT]
         tools = [b for b in tools if b not in done]
         return Layout(select=_multi(toggles), rows=_chunk(tools))
     if len(choices) > MAX_CHOICE_BUTTONS:
@@ -92,32 +92,30 @@ def _chunk(buttons: Sequence[Button]) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i : i + PER_ROW]) for i in range(0, len(buttons), PER_ROW))
 
 
-def _owner(payload: p.Payload | None) -> int:
-    if isinstance(payload, p.ReviewPick):
-        return payload.task_id
-    if isinstance(payload, p.Answer | p.AnswerIndex | p.MultiToggle):
-        return payload.assignment_id
-    raise ValueError(f"not a choice: {payload!r}")
+def _owner(button: Button) -> TextRef:
+    """What a menu's choices belong to: the owner of its first one."""
+    if button.owner is None:
+        raise ValueError(f"a choice of nothing: {button!r}")
+    return button.owner
 
 
 def _paged(choices: list[Button], options: Sequence[str], page: int) -> tuple[Select, Pager | None]:
-    owner_payload = p.parse(choices[0].payload)
-    owner = _owner(owner_payload)
+    owner = _owner(choices[0])
     pages = (len(choices) + MAX_OPTIONS - 1) // MAX_OPTIONS
     page = min(max(page, 0), pages - 1)
     start = page * MAX_OPTIONS
     shown = choices[start : start + MAX_OPTIONS]
     select = Select(
-        ids.select(owner, page),
-        owner,
+        ids.select(owner.id, page),
+        owner.id,
         tuple(Option(_full_label(b.label, options), b.payload) for b in shown),
         first=start + 1,
         total=len(choices),
     )
     pager = None
-    if pages > 1 and isinstance(owner_payload, p.Answer | p.AnswerIndex):
+    if pages > 1 and owner.kind == "answer":  # a task's menu (not a review's picks)
         pager = Pager(
-            owner,
+            owner.id,
             page - 1 if page > 0 else None,
             page + 1 if page < pages - 1 else None,
         )
@@ -133,12 +131,11 @@ def _full_label(label: Label, options: Sequence[str]) -> Label:
 
 def _multi(toggles: list[Button]) -> Select:
     """A multi-select whose values are the choices' indices (toggles come in choice order)."""
-    first = p.parse(toggles[0].payload)
     options = []
     for index, button in enumerate(toggles):
         label = button.label
         if isinstance(label, Msg) and label.key == "choice.marked":
             label = label.params["label"]  # the label without its ☐ mark
         options.append(Option(label, str(index)))
-    owner = _owner(first)
+    owner = _owner(toggles[0]).id
     return Select(ids.multi(owner), owner, tuple(options), multi=True, total=len(options))

@@ -18,7 +18,7 @@ import discord
 from bots.core import payload as p
 from bots.core.chat import Chat
 from bots.core.notices import drain
-from bots.core.replies import Msg, Reply, ReplyPrompt, TaskView, msg
+from bots.core.replies import Msg, Reply, ReplyPrompt, TaskView, button, msg
 from bots.discord import components, modals, views
 from bots.discord.markdown import MAX_MESSAGE, split_message
 
@@ -154,14 +154,12 @@ async def _send_task(
 async def _prompt(responder: Responder, lang: str, prompt: ReplyPrompt) -> None:
     """A form at once if the interaction allows it, else a button that opens it."""
     target = prompt.target
-    payload = p.encode(
-        p.ReviewWrite(target.id) if target.kind == "review" else p.WriteAnswer(target.id)
-    )
+    asking = p.asking(target)
     if responder.can_open_form:
-        await responder.open_form(modals.answer_form(lang, payload, prompt))
+        await responder.open_form(modals.answer_form(lang, p.encode(asking), prompt))
         return
     label = msg("button.review_write" if target.kind == "review" else "button.write")
-    view = components.build_buttons(lang, ((label, payload),))
+    view = components.build_buttons(lang, (button(label, asking),))
     await responder.send(views.prompt_line(lang, prompt), view=view)
 
 

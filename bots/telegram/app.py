@@ -26,6 +26,7 @@ from telegram.request import BaseRequest
 
 from bots.core import Chat
 from bots.core.i18n import FALLBACK, languages
+from bots.core.periods import NOTICE_SECONDS, SWEEP_SECONDS
 from bots.telegram import handlers as h
 from bots.telegram import views
 from bots.telegram.send import drain_outbox
@@ -35,10 +36,6 @@ from engine.config import TELEGRAM_API_URL, Settings
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60
-"""How often expired leases are released (a job on the engine's queue)."""
-NOTICE_SECONDS = 5
-"""How often the outbox is drained (batch reports and completions for Telegram users)."""
 MAX_RETRIES = 3
 """Flood waits (HTTP 429) retried by the rate limiter before giving up."""
 CLOUD_DOWNLOAD = 20 * 1024 * 1024

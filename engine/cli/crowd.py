@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.cli.context import (
     MAX_ID,
     MAX_SEED,
@@ -64,7 +65,7 @@ def simulate_command(
     if truth_file is not None:
         raise fail("--truth goes with --replay")
     essaim = state.essaim()
-    status = services.project_status(essaim.db, project)
+    status = services.project_status(essaim.db, project, actor_id=OPERATOR)
     estimate = max(1, sum(status.tasks.values()) * 3)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=errors, transient=True) as bar:  # fmt: skip
@@ -93,7 +94,7 @@ def review_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Undecided items, lowest agreement first, with every answer and its count."""
-    items = services.review_queue(state.essaim().db, project, limit=limit)
+    items = services.review_queue(state.essaim().db, project, limit=limit, actor_id=OPERATOR)
     if as_json:
         print_json([
             {"task": i.task_id, "item": i.item_id, "text": i.prompt.text,
@@ -128,7 +129,8 @@ def review_resolve(
     if not discard and not value:
         raise fail("give a VALUE or --discard")
     stored = services.resolve_review(state.essaim().db, project, task,
-                                     None if discard else value, make_gold=gold)  # fmt: skip
+                                     None if discard else value, make_gold=gold,
+                                     actor_id=OPERATOR)  # fmt: skip
     console.print(shown(f"task {task} resolved: {'discarded' if discard else repr(stored)}"))
 
 

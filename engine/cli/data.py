@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,9 @@ from rich.progress import (
 from rich.text import Text
 
 from engine import jobs, services
+from engine.actors import OPERATOR
 from engine.cli.context import console, errors, fail, handles_errors, print_json, state
 from engine.config import MAX_UPLOAD_ROWS
-from engine.errors import InvalidUpload
 from engine.exporting import FORMATS, write_export
 from tasks.encodings import encoding_label
 
@@ -65,20 +64,12 @@ def batch_add(
     if not file.is_file():
         raise fail(f"{file}: no such file")
     essaim = state.essaim()
-    with file.open("rb") as source:  # streamed: never the whole file in memory
-        batch_id = essaim.upload(project, file.name, source, encoding=encoding, force=force,
-                                 allow_repeated_ids=allow_repeated_ids,
-                                 max_rows=max_rows)  # fmt: skip
-    with _progress() as progress:
-        if essaim.queue.is_inline:
-            try:
-                report = services.ingest_batch(essaim.db, batch_id,
-                                               progress=_advance(progress, file.name))  # fmt: skip
-            except InvalidUpload as exc:
-                raise fail(str(exc)) from None
-        else:
-            progress.add_task("ingesting (in a worker)", total=None)
-            report = _wait(essaim, essaim.queue.enqueue(jobs.ingest_batch_job, batch_id), batch_id)
+    with file.open("rb") as source, _progress() as progress:  # streamed, never all in memory
+        handle = essaim.add_batch(project, file.name, source, encoding=encoding, force=force,
+                                  allow_repeated_ids=allow_repeated_ids, max_rows=max_rows,
+                                  progress=_advance(progress, file.name), wait=True,
+                                  actor_id=OPERATOR)  # fmt: skip
+    report = services.batch_report(essaim.db, handle.batch_id)
     if report.status == "failed":
         raise fail(report.error or "ingestion failed")
     if as_json:
@@ -94,35 +85,28 @@ def batch_add(
 
 
 def _advance(progress: Progress, filename: str) -> Callable[[str, int], None]:
-    """The ingestion's progress callback: one bar per stage (reading, storing)."""
+    """The ingestion's progress callback: one bar per stage (reading, storing), inline or
+    from a worker."""
     from rich.markup import escape
 
     from engine.terminal import printable
 
     shown = escape(printable(filename))
     bars: dict[str, TaskID] = {}
+    idle: list[TaskID] = []  # bars of stages with no rows yet ("queued")
 
     def advance(stage: str, rows: int) -> None:
         if stage not in bars:
             bars[stage] = progress.add_task(f"{stage} {shown}", total=None)
-        progress.advance(bars[stage], rows)
+            idle.append(bars[stage])
+        if rows:
+            for bar in idle:  # a stage that did no rows ends unseen once another does
+                if bar != bars[stage]:
+                    progress.update(bar, visible=False)
+            idle[:] = []
+            progress.advance(bars[stage], rows)
 
     return advance
-
-
-def _wait(essaim: Any, handle: Any, batch_id: int) -> Any:
-    """Poll until the worker ends the batch; a job that died ends it ``failed``."""
-    report = services.batch_report(essaim.db, batch_id)
-    while report.status == "pending":
-        time.sleep(0.5)
-        handle = essaim.queue.fetch(handle)
-        if handle.status in ("failed", "stopped", "canceled"):
-            detail = (handle.error or "").strip().splitlines()[-1:] or ["no detail"]
-            from engine.services.batches import mark_failed
-
-            mark_failed(essaim.db, batch_id, f"the ingestion job {handle.status}: {detail[0]}")
-        report = services.batch_report(essaim.db, batch_id)
-    return report
 
 
 @handles_errors
@@ -169,9 +153,7 @@ def export(
         services.get_project(essaim.db, project)  # a wrong slug fails here, not in the worker
         handle = essaim.queue.enqueue(jobs.export_job, project, str(Path(output).resolve()),
                                       fmt, raw, formulas)  # fmt: skip
-        while handle.status not in ("finished", "failed", "stopped", "canceled"):
-            time.sleep(0.5)
-            handle = essaim.queue.fetch(handle)
+        handle = essaim.queue.wait(handle)
         if handle.status != "finished":
             raise fail(f"export job {handle.id} {handle.status}: {handle.error}")
         rows = handle.result["rows"]
@@ -189,7 +171,9 @@ def answers_import(
     """Import answers collected elsewhere; re-importing the same rows adds nothing."""
     from engine.tables import read_file  # a missing file or a folder: one error line
 
-    report = services.import_answers(state.essaim().db, project, file.name, read_file(file))
+    report = services.import_answers(
+        state.essaim().db, project, file.name, read_file(file), actor_id=OPERATOR
+    )
     if as_json:
         print_json(report.__dict__)
         return

@@ -8,6 +8,12 @@ that registers ``batch``.
 
 The group also holds the last line of defence against tracebacks: any exception a command
 lets through becomes one ``error:`` line (`engine.cli.context.report_unhandled`).
+
+Typer 0.29 checks every parameter's value with a pydantic ``TypeAdapter``, built on first
+use: a text parameter (a project's slug, ``--database-url``) or a flag left out then
+imports pydantic and builds a schema, a tenth of ``essaim status``. A text or a flag as the
+command line gives it is already what that adapter returns, so such parameters get
+`PlainValue` instead, which hands anything else to typer's own adapter.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from difflib import get_close_matches
 from typing import Any, ClassVar
 
 import typer
-from typer._click.core import Command, Context  # typer's own click, not the click package
+from typer._click.core import Command, Context, Parameter  # typer's click, not click's
 from typer._click.exceptions import UsageError
 from typer._click.formatting import HelpFormatter
+from typer._coercion import RuntimeParam, build_runtime_param
 from typer.core import TyperCommand, TyperGroup
 
 from engine.cli.context import DEBUG_VARIABLE, report_unhandled
@@ -35,6 +42,52 @@ class LazyCommand:
     """A module with ``register(app: typer.Typer)`` that adds this command (and others)."""
     help: str
     """The first line of the command's help, shown by ``essaim --help``."""
+
+
+PLAIN_TYPES = (str, bool)
+
+
+@dataclass(frozen=True)
+class PlainValue(RuntimeParam):
+    """A ``str`` or ``bool`` parameter's value as typer's adapter would give it, without
+    pydantic when the value already is of that type (the adapter returns it unchanged;
+    typer itself turns None into None or ``()`` before asking)."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Context) -> Any:
+        if type(value) is self.annotation:
+            return value
+        return build_runtime_param(param.type_descriptor)._coerce_value(value, param, ctx)
+
+
+def plain_parameters(command: Command, ctx: Context | None = None) -> None:
+    """Give `PlainValue` to the ``str`` and ``bool`` parameters of ``command`` and its
+    subcommands; with ``ctx``, the context it is called from, to its ``--help`` too (made
+    on first use, with the names the command's own context inherits)."""
+    params = list(command.params)
+    if ctx is not None and "help_option_names" not in command.context_settings:
+        help_option = command.get_help_option(ctx)
+        if help_option is not None:
+            params.append(help_option)
+    for param in params:
+        make_plain(param)
+    if isinstance(command, TyperGroup):
+        for subcommand in command.commands.values():
+            plain_parameters(subcommand)
+
+
+def make_plain(param: Parameter) -> None:
+    """`PlainValue` for ``param`` if it is a ``str`` or ``bool`` parameter that typer has not
+    yet coerced (not one with a parser or a file type, which typer treats otherwise)."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if (
+        descriptor is not None
+        and getattr(param, "_runtime_param", True) is None
+        and descriptor.annotation in PLAIN_TYPES
+        and descriptor.file_annotation is None
+        and descriptor.parameter_info.parser is None
+    ):
+        plain = PlainValue(descriptor.parameter_info, descriptor.annotation)
+        param._runtime_param = plain  # type: ignore[attr-defined]
 
 
 class LazyGroup(TyperGroup):
@@ -71,6 +124,12 @@ class LazyGroup(TyperGroup):
         for name, command in typer.main.get_group(registrar).commands.items():
             self.commands.setdefault(name, command)
 
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        params = super().get_params(ctx)
+        for param in params:
+            make_plain(param)
+        return params
+
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         self._listing = True
         try:
@@ -82,13 +141,16 @@ class LazyGroup(TyperGroup):
         self, ctx: Context, args: list[str]
     ) -> tuple[str | None, Command | None, list[str]]:
         try:
-            return super().resolve_command(ctx, args)
+            name, command, rest = super().resolve_command(ctx, args)
         except UsageError as exc:
             if args and "Did you mean" not in exc.message:
                 matches = get_close_matches(args[0], self.list_commands(ctx))
                 if matches:
                     exc.message = f"{exc.message.rstrip('.')}. Did you mean {matches[0]!r}?"
             raise
+        if command is not None:
+            plain_parameters(command, ctx)
+        return name, command, rest
 
     def main(
         self,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
+from engine.actors import OPERATOR
 from engine.cli.context import (
     cell,
     collector_paused,
@@ -64,7 +64,7 @@ def project_create(spec: Path = typer.Argument(..., help="Project spec (TOML).")
     from engine.spec import load_spec
 
     project_spec = load_spec(spec)  # a bad spec fails before any database work
-    info = services.create_project(state.essaim().db, project_spec)
+    info = services.create_project(state.essaim().db, project_spec, actor_id=OPERATOR)
     typer.echo(info.slug)
 
 
@@ -72,6 +72,8 @@ def project_create(spec: Path = typer.Argument(..., help="Project spec (TOML).")
 @handles_errors
 def project_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List projects."""
+    from rich.table import Table  # not imported by `status`, which prints lines
+
     from engine import services
 
     projects = services.list_projects(state.essaim().db)
@@ -95,7 +97,7 @@ def status(
     with collector_paused():
         from engine import services
 
-        report = services.project_status(state.essaim().db, project)
+        report = services.project_status(state.essaim().db, project, actor_id=OPERATOR)
     if as_json:
         print_json(report.as_dict())
         return
@@ -128,7 +130,9 @@ def role_grant(
     """Grant a role to a platform identity (created if never seen)."""
     from engine import services
 
-    info = services.grant_role(state.essaim().db, identity, role, project=project)
+    info = services.grant_role(
+        state.essaim().db, identity, role, project=project, actor_id=OPERATOR
+    )
     where = f" on {project}" if project else ""
     console.print(shown(f"{identity}: roles{where} {', '.join(info.roles)}"), highlight=False)
 

@@ -8,7 +8,7 @@ Heavy imports stay inside the commands.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -25,7 +25,15 @@ from engine.cli.context import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from quality.aggregation import (
+        DawidSkene,
+        MajorityVote,
+        OneCoinDawidSkene,
+        WeightedMajorityVote,
+    )
     from quality.answers import AnswerSet
+
+    Model = MajorityVote | WeightedMajorityVote | DawidSkene | OneCoinDawidSkene
 
 METHODS = ("mv", "wmv", "ds", "onecoin")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -174,7 +182,7 @@ def _read_gold(path: Path, answers: AnswerSet, encoding: str | None) -> dict[str
     return gold
 
 
-def _fit(method: str, answers: AnswerSet, gold: dict[str, str] | None) -> Any:
+def _fit(method: str, answers: AnswerSet, gold: dict[str, str] | None) -> Model:
     from quality.aggregation import (
         DawidSkene,
         MajorityVote,

@@ -1,6 +1,19 @@
 """The use cases: plain functions that own their transaction and return plain dataclasses.
 
-Bots and the CLI call only these. Each takes the `Database` first, explicitly.
+Bots and the CLI call only these. Each takes the `Database` first, explicitly, and runs its
+writes through `Database.run`: one transaction, a `engine.unit_of_work.Work` that writes the
+per-worker counters in a fixed order right before the commit, retried after a deadlock.
+
+The path of one answer, a button pressed on Telegram, in five files:
+
+1. ``bots/telegram/handlers.py``: the update becomes a `Chat.press` call;
+2. ``bots/core/contributing.py``: the press becomes `Essaim.answer` (who pressed it, then
+   `submit_answer`; one transaction on PostgreSQL), its result a reply;
+3. ``engine/services/answers.py``: one `Work`, in named steps: load, check, record, decide,
+   apply, offer next;
+4. ``engine/services/decision.py``: the stopping rule's plan for the task, a pure function;
+5. ``engine/services/storing.py``: the statements that write it, as few round trips as each
+   database allows (the reads are in ``rows.py``, the plan's writer `completion.apply`).
 
 Names load on first use (PEP 562 ``__getattr__``): ``essaim status`` then imports the
 reporting module alone, not the scheduler, the stopping rule and numpy behind
@@ -19,6 +32,7 @@ if TYPE_CHECKING:
         next_task,
         offer_of,
         release_expired_leases,
+        report_task,
         skip_task,
     )
     from engine.services.batches import batch_report, ingest_batch, upload_batch
@@ -27,13 +41,13 @@ if TYPE_CHECKING:
         get_contributor,
         grant_role,
         identify,
+        identities_of,
         join_project,
         set_language,
         set_notifications,
     )
     from engine.services.importing import import_answers
     from engine.services.linking import create_link_code, redeem_link_code
-    from engine.services.notices import identities_of, report_task
     from engine.services.outbox import take_notices
     from engine.services.projects import (
         create_project,
@@ -53,20 +67,20 @@ if TYPE_CHECKING:
 
 _MODULES: dict[str, tuple[str, ...]] = {
     "answers": ("submit_answer",),
-    "assignments": ("next_task", "offer_of", "release_expired_leases", "skip_task"),
+    "assignments": ("next_task", "offer_of", "release_expired_leases", "report_task", "skip_task"),
     "batches": ("batch_report", "ingest_batch", "upload_batch"),
     "contributors": (
         "forget_contributor",
         "get_contributor",
         "grant_role",
         "identify",
+        "identities_of",
         "join_project",
         "set_language",
         "set_notifications",
     ),
     "importing": ("import_answers",),
     "linking": ("create_link_code", "redeem_link_code"),
-    "notices": ("identities_of", "report_task"),
     "outbox": ("take_notices",),
     "projects": ("create_project", "get_project", "list_projects", "set_project_status"),
     "reporting": (

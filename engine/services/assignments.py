@@ -1,4 +1,4 @@
-"""Handing out tasks: next task, skip, and the expiry of leases.
+"""Handing out tasks: next task, skip, "report a problem", and the expiry of leases.
 
 The rules (DESIGN.md, "Scheduling"): never the same task twice to one contributor (the
 (task, contributor) pair is unique), never beyond what a task still needs
@@ -9,52 +9,32 @@ SQLite runs the whole step under ``BEGIN IMMEDIATE`` (see `engine.db`).
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Collection
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Row,
-    String,
-    and_,
-    any_,
-    bindparam,
-    exists,
-    func,
-    insert,
-    literal_column,
-    select,
-    tuple_,
-    union_all,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Row, and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine import driver
 from engine.db import Database
-from engine.models import (
-    ASSIGNMENT_TABLE,
-    TASK_TABLE,
-    Assignment,
-    Contributor,
-    Project,
-    Task,
-    UTCDateTime,
-    utcnow,
-)
+from engine.models import Assignment, Contributor, Project, Task, TaskReport, utcnow
 from engine.scheduling import gold_rate_for, lease_end
-from engine.services.common import task_type_of
+from engine.services.common import log_event, task_type_of
 from engine.services.dto import NextTask, TaskOffer
 from engine.services.rows import ProjectRow, WorkerRow, load_project, worker_state
-from engine.services.storing import lease_task
-
-OFFER_COLUMNS = (Task.id, Task.payload, Task.is_gold)
+from engine.services.storing import (
+    OFFER_COLUMNS,
+    held_by_others,
+    lease_among,
+    lease_task,
+    not_seen_by,
+    only_condition,
+    try_lease,
+)
+from engine.statuses import AssignmentStatus, NextStatus, ProjectState, TaskStatus
+from engine.unit_of_work import Work
 
 
 def next_task(
@@ -76,8 +56,9 @@ def next_task(
     """
     moment = now or utcnow()
     return db.run(
-        lambda session: offer_next(session, contributor_id, project, now=moment, rng=rng, only=only)
-    )
+        lambda work: offer_next(work.session, contributor_id, project, now=moment, rng=rng,
+                                only=only)
+    )  # fmt: skip
 
 
 def offer_next(
@@ -99,18 +80,18 @@ def offer_next(
     """
     project = project or _project_for(session, contributor_id, slug)
     if project is None:
-        return NextTask(status="no_project")
-    if project.status != "active":
-        return NextTask(status="closed", project_slug=project.slug)
+        return NextTask(status=NextStatus.NO_PROJECT)
+    if project.status != ProjectState.ACTIVE:
+        return NextTask(status=NextStatus.CLOSED, project_slug=project.slug)
     worker = worker or worker_state(session, contributor_id, project.id)
     if worker.suspended:
-        return NextTask(status="suspended", project_slug=project.slug)
+        return NextTask(status=NextStatus.SUSPENDED, project_slug=project.slug)
     if reuse_lease:
         held = _live_lease(session, contributor_id, project.id, now)
         if held is not None:
             assignment_id, held_until, *task_columns = held
             offer = _offer(project, assignment_id, held_until, tuple(task_columns))
-            return NextTask("task", offer, project.slug)
+            return NextTask(NextStatus.TASK, offer, project.slug)
     expires_at = lease_end(now, project.lease_seconds)
     after = after or worker.last_key  # a /next after a pause starts where they left off
     if (rng or random).random() < gold_rate_for(
@@ -121,15 +102,20 @@ def offer_next(
         if task is not None:
             assignment_id = lease_task(session.connection(), task.id, True, contributor_id,
                                        project.id, now, expires_at)  # fmt: skip
-            return NextTask("task", _offer(project, assignment_id, expires_at, task), project.slug)
+            offer = _offer(project, assignment_id, expires_at, task)
+            return NextTask(NextStatus.TASK, offer, project.slug)
     if only is None:
         leased = _lease_free_task(session, contributor_id, project.id, now, expires_at, after)
     else:
-        leased = _lease_among(session, contributor_id, project.id, now, expires_at, only)
+        # A task locked by another transaction is passed over without the retries: a replay
+        # is alone on its project.
+        leased = lease_among(session.connection(), contributor_id, project.id, now,
+                             expires_at, only) if only else None  # fmt: skip
     if leased is None:
-        return NextTask(status="none", project_slug=project.slug)
+        return NextTask(status=NextStatus.NONE, project_slug=project.slug)
     assignment_id, columns = leased[0], tuple[Any, ...](leased[1:])
-    return NextTask("task", _offer(project, assignment_id, expires_at, columns), project.slug)
+    offer = _offer(project, assignment_id, expires_at, columns)
+    return NextTask(NextStatus.TASK, offer, project.slug)
 
 
 def offer_of(
@@ -146,7 +132,7 @@ def offer_of(
             .join(Task, Task.id == Assignment.task_id)
             .join(Project, Project.id == Assignment.project_id)
             .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id,
-                   Assignment.status == "leased", Assignment.expires_at > moment)
+                   Assignment.status == AssignmentStatus.LEASED, Assignment.expires_at > moment)
         ).first()  # fmt: skip
         if row is None:
             return None
@@ -158,15 +144,61 @@ def skip_task(
     db: Database, contributor_id: int, assignment_id: int, *, now: datetime | None = None
 ) -> NextTask:
     """Give a task back; it is never offered to this contributor again. Returns the next one."""
-    now = now or utcnow()
-    with db.write() as session:
+    moment = now or utcnow()
+
+    def skip(work: Work) -> NextTask:
+        given = give_back(work.session, contributor_id, assignment_id)
+        if given is None:
+            return NextTask(status=NextStatus.NONE)
+        return offer_next(work.session, contributor_id, given.slug, now=moment,
+                          reuse_lease=False)  # fmt: skip
+
+    return db.run(skip)
+
+
+REPORTS_FOR_REVIEW = 2
+"""Reports after which an open task goes to the moderators instead of the crowd."""
+
+MAX_REASON = 1000
+
+
+def report_task(
+    db: Database, contributor_id: int, assignment_id: int, reason: str = ""
+) -> NextTask:
+    """ "Report a problem": keep the reason for moderators, give the task back, offer the next.
+
+    A task reported by `REPORTS_FOR_REVIEW` different people leaves the crowd's queue and
+    waits for a moderator.
+    """
+    now = utcnow()
+
+    def report(work: Work) -> NextTask:
+        session = work.session
         given = give_back(session, contributor_id, assignment_id)
         if given is None:
-            return NextTask(status="none")
-        return offer_next(session, contributor_id, given.slug, now=now, reuse_lease=False)
+            return NextTask(status=NextStatus.NONE)
+        task_id, project_id, slug = given.task_id, given.project_id, given.slug
+        session.execute(insert(TaskReport).values(task_id=task_id, contributor_id=contributor_id,
+                                                  reason=reason[:MAX_REASON]))  # fmt: skip
+        reports = session.execute(
+            select(func.count(func.distinct(TaskReport.contributor_id)))
+            .where(TaskReport.task_id == task_id)
+        ).scalar_one()  # fmt: skip
+        if reports >= REPORTS_FOR_REVIEW:
+            session.execute(
+                update(Task).where(Task.id == task_id, Task.status == TaskStatus.OPEN)
+                .values(status=TaskStatus.REVIEW)
+            )  # fmt: skip
+        log_event(session, "task.report", actor_id=contributor_id, project_id=project_id,
+                  task_id=task_id, reports=reports)  # fmt: skip
+        return offer_next(session, contributor_id, slug, now=now, reuse_lease=False)
+
+    return db.run(report)
 
 
-def give_back(session: Session, contributor_id: int, assignment_id: int) -> Any:
+def give_back(
+    session: Session, contributor_id: int, assignment_id: int
+) -> Row[str, int, int, str] | None:
     """Mark this contributor's assignment skipped and free its place if it was leased.
 
     Returns the assignment's ``task_id``, ``project_id`` and project ``slug`` (None when the
@@ -178,9 +210,11 @@ def give_back(session: Session, contributor_id: int, assignment_id: int) -> Any:
         .where(Assignment.id == assignment_id, Assignment.contributor_id == contributor_id)
         .with_for_update(of=Assignment)
     ).first()
-    if row is not None and row.status == "leased":
+    if row is not None and row.status == AssignmentStatus.LEASED:
         session.execute(
-            update(Assignment).where(Assignment.id == assignment_id).values(status="skipped")
+            update(Assignment)
+            .where(Assignment.id == assignment_id)
+            .values(status=AssignmentStatus.SKIPPED)
         )
         session.execute(
             update(Task)
@@ -192,8 +226,8 @@ def give_back(session: Session, contributor_id: int, assignment_id: int) -> Any:
 
 def release_expired_leases(db: Database, *, now: datetime | None = None) -> int:
     """Free every lease past its end (a periodic job); returns how many were freed."""
-    with db.write() as session:
-        return release_expired(session, now or utcnow())
+    moment = now or utcnow()
+    return db.run(lambda work: release_expired(work.session, moment))
 
 
 def release_expired(session: Session, now: datetime, project_id: int | None = None) -> int:
@@ -204,8 +238,8 @@ def release_expired(session: Session, now: datetime, project_id: int | None = No
     """
     statement = (
         update(Assignment)
-        .where(Assignment.status == "leased", Assignment.expires_at <= now)
-        .values(status="expired")
+        .where(Assignment.status == AssignmentStatus.LEASED, Assignment.expires_at <= now)
+        .values(status=AssignmentStatus.EXPIRED)
         .returning(Assignment.task_id)
     )
     if project_id is not None:
@@ -230,29 +264,25 @@ def _project_for(session: Session, contributor_id: int, slug: str | None) -> Pro
     current = load_project(session, Contributor.id == contributor_id, join=as_current)
     if current is not None:
         return current
-    with_work = exists().where(Task.project_id == Project.id, Task.status == "open")
-    return load_project(session, Project.status == "active", with_work)
+    with_work = exists().where(Task.project_id == Project.id, Task.status == TaskStatus.OPEN)
+    return load_project(session, Project.status == ProjectState.ACTIVE, with_work)
 
 
-def _live_lease(session: Session, contributor_id: int, project_id: int, now: datetime) -> Any:
+def _live_lease(
+    session: Session, contributor_id: int, project_id: int, now: datetime
+) -> Row[int, datetime, *tuple[Any, ...]] | None:
     return session.execute(
         select(Assignment.id, Assignment.expires_at, *OFFER_COLUMNS)
         .join(Task, Task.id == Assignment.task_id)
         .where(
             Assignment.contributor_id == contributor_id,
-            Assignment.status == "leased",
+            Assignment.status == AssignmentStatus.LEASED,
             Assignment.project_id == project_id,
             Assignment.expires_at > now,
         )
         .order_by(Assignment.id)
         .limit(1)
     ).first()
-
-
-def _not_seen_by(contributor_id: Any) -> Any:
-    return ~exists().where(
-        Assignment.task_id == Task.id, Assignment.contributor_id == contributor_id
-    )
 
 
 LOCK_RETRIES = 4
@@ -289,186 +319,16 @@ def _lease_free_task(
     }  # fmt: skip
     if after is not None:
         parameters.update(p_after_item=after[0], p_after_position=after[1], p_after_task=after[2])
-    leased = _try_lease(session, parameters, after is not None)
+    connection = session.connection()
+    leased = try_lease(connection, parameters, after is not None)
     if leased is None and release_expired(session, now, project_id):
-        leased = _try_lease(session, parameters, after is not None)
+        leased = try_lease(connection, parameters, after is not None)
     for attempt in range(LOCK_RETRIES):
-        if leased is not None or not _held_by_others(session, contributor_id, project_id):
+        if leased is not None or not held_by_others(connection, contributor_id, project_id):
             break
         time.sleep(LOCK_PAUSE * (attempt + 1))
-        leased = _try_lease(session, parameters, after is not None)
+        leased = try_lease(connection, parameters, after is not None)
     return leased
-
-
-def _lease_among(
-    session: Session,
-    contributor_id: int,
-    project_id: int,
-    now: datetime,
-    expires_at: datetime,
-    only: Collection[int],
-) -> tuple[Any, ...] | None:
-    """`_lease_free_task` restricted to the tasks ``only`` (a replay's filter).
-
-    The ids go as one parameter (`_only_parameter`), so the statement never changes and runs
-    on the driver like the normal look. A task locked by another transaction is passed over
-    without the retries: a replay is alone on its project.
-    """
-    if not only:
-        return None
-    connection = session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    parameters: dict[str, Any] = {
-        "p_project_id": project_id, "p_contributor_id": contributor_id,
-        "p_only": _only_parameter(only, postgresql), "p_leased_at": now,
-        "p_expires_at": expires_at,
-    }  # fmt: skip
-    if postgresql:
-        return driver.first(connection, _find_and_lease_among_statement(), parameters)
-    task = driver.first(connection, _among_statement(False), parameters)
-    if task is None:
-        return None
-    assignment_id = lease_task(connection, task[0], False, contributor_id, project_id, now,
-                               expires_at)  # fmt: skip
-    return (assignment_id, *task)
-
-
-def _only_parameter(only: Collection[int], postgresql: bool) -> Any:
-    """``:p_only`` of `_in_only`: a list (an array) on PostgreSQL, a JSON list on SQLite."""
-    ids = sorted(int(task_id) for task_id in only)
-    return ids if postgresql else json.dumps(ids)
-
-
-def _in_only(postgresql: bool) -> Any:
-    """``task.id`` is one of the ids of ``:p_only``: ``= ANY(array)`` on PostgreSQL,
-    ``IN (SELECT value FROM json_each(...))`` on SQLite. One parameter whatever the number
-    of ids, so the SQL is always the same."""
-    if postgresql:
-        return Task.id == any_(bindparam("p_only", type_=ARRAY(BigInteger)))
-    ids: Any = select(literal_column("value")).select_from(
-        func.json_each(bindparam("p_only", type_=String))
-    )
-    return Task.id.in_(ids)
-
-
-@cache
-def _among_statement(postgresql: bool) -> Any:
-    """Built once: the filtered look (the candidate, locked)."""
-    return _look(_in_only(postgresql), locking=True)
-
-
-@cache
-def _find_and_lease_among_statement() -> Any:
-    """PostgreSQL: `_find_and_lease_statement` of the filtered look."""
-    return _found_and_leased(_among_statement(True))
-
-
-def _try_lease(session: Session, parameters: dict[str, Any], after: bool) -> tuple[Any, ...] | None:
-    """One look for a free task, leased at once when found.
-
-    PostgreSQL finds, locks and leases it in a single statement; SQLite (under its write
-    lock) reads the candidate, then writes the lease.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return driver.first(connection, _find_and_lease_statement(after), parameters)
-    task = driver.first(connection, _candidate_statement(after=after), parameters)
-    if task is None:
-        return None
-    assignment_id = lease_task(connection, task[0], False, parameters["p_contributor_id"],
-                               parameters["p_project_id"], parameters["p_leased_at"],
-                               parameters["p_expires_at"])  # fmt: skip
-    return (assignment_id, *task)
-
-
-def _held_by_others(session: Session, contributor_id: int, project_id: int) -> bool:
-    """Is there a task with room for this contributor that the locking look skipped?"""
-    parameters = {"p_project_id": project_id, "p_contributor_id": contributor_id}
-    look = _candidate_statement(locking=False)
-    return driver.first(session.connection(), look, parameters) is not None
-
-
-ONE: Any = literal_column("1")
-"""``LIMIT 1`` written out: with ``LIMIT $1`` PostgreSQL cannot trust a generic plan of
-the prepared statement and plans it again on every call (half a millisecond each)."""
-
-
-def _look(*conditions: Any, locking: bool) -> Any:
-    """Open regular tasks with room, never seen by this contributor, in scheduling order.
-
-    Constants are literals rather than parameters, for the same reason as `ONE`.
-    """
-    statement = (
-        select(*OFFER_COLUMNS)
-        .where(
-            Task.project_id == bindparam("p_project_id"),
-            Task.status == literal_column("'open'"),
-            Task.is_gold.is_(False),
-            Task.n_answers + Task.n_leased < Task.target,
-            _not_seen_by(bindparam("p_contributor_id")),
-            *conditions,
-        )
-        .order_by(Task.priority.desc(), Task.item_id, Task.position, Task.id)
-        .limit(ONE)
-    )
-    return statement.with_for_update(skip_locked=True, of=Task) if locking else statement
-
-
-@cache
-def _candidate_statement(*, locking: bool = True, after: bool = False) -> Any:
-    """Built once: composing this statement costs more than running it.
-
-    Tasks given priority come first. With ``after``, the rest is looked at only past the
-    key (``:after_*``): an index range, so the tasks this contributor already passed are
-    not walked again. Each part has its own ``LIMIT 1``; the database stops at the first
-    part that finds a task (the later parts are never run).
-    """
-    zero: Any = literal_column("0")
-    urgent = _look(Task.priority > zero, locking=locking)
-    if not after:
-        regular = _look(Task.priority == zero, locking=locking)
-        return _first_of(urgent, regular)
-    past = tuple_(Task.item_id, Task.position, Task.id) > tuple_(
-        bindparam("p_after_item"), bindparam("p_after_position"), bindparam("p_after_task")
-    )
-    from_top = _look(Task.priority == zero, locking=locking)  # nothing left past the key
-    return _first_of(urgent, _look(Task.priority == zero, past, locking=locking), from_top)
-
-
-def _first_of(*looks: Any) -> Any:
-    parts = [select(part.subquery().c) for part in looks]
-    return union_all(*parts).limit(ONE)
-
-
-@cache
-def _find_and_lease_statement(after: bool) -> Any:
-    """PostgreSQL: find the task, insert the lease and count it, in one statement."""
-    return _found_and_leased(_candidate_statement(after=after))
-
-
-def _found_and_leased(candidate: Any) -> Any:
-    """The lease of the task ``candidate`` finds (assignment id, task id, payload, is_gold)."""
-    pick = candidate.cte("pick")
-    leased = (
-        insert(ASSIGNMENT_TABLE)
-        .from_select(
-            ["task_id", "contributor_id", "project_id", "status", "leased_at", "expires_at"],
-            select(pick.c.id, bindparam("p_contributor_id"), bindparam("p_project_id"),
-                   literal_column("'leased'"), bindparam("p_leased_at", type_=UTCDateTime()),
-                   bindparam("p_expires_at", type_=UTCDateTime())),
-        )
-        .returning(ASSIGNMENT_TABLE.c.id, ASSIGNMENT_TABLE.c.task_id)
-        .cte("leased")
-    )  # fmt: skip
-    counted = (
-        update(TASK_TABLE).where(TASK_TABLE.c.id == pick.c.id)
-        .values(n_leased=TASK_TABLE.c.n_leased + 1).cte("lease_counted")
-    )  # fmt: skip
-    return (
-        select(leased.c.id, pick.c.id, pick.c.payload, pick.c.is_gold)
-        .join_from(pick, leased, leased.c.task_id == pick.c.id)
-        .add_cte(counted)
-    )
 
 
 def _gold_candidate(
@@ -479,17 +339,17 @@ def _gold_candidate(
     among: list[Any] = []
     parameters: dict[str, Any] = {}
     if only is not None:
-        postgresql = session.connection().dialect.name == "postgresql"
-        among, parameters = [_in_only(postgresql)], {"p_only": _only_parameter(only, postgresql)}
+        condition, parameters = only_condition(session.connection(), only)
+        among = [condition]
     return session.execute(
         select(*OFFER_COLUMNS)
         .where(
             and_(
                 Task.project_id == project_id,
                 Task.is_gold.is_(True),
-                Task.status.in_(("open", "resolved")),
+                Task.status.in_((TaskStatus.OPEN, TaskStatus.RESOLVED)),
             ),  # resolved: made gold by a moderator
-            _not_seen_by(contributor_id),
+            not_seen_by(contributor_id),
             *among,
         )
         .order_by(func.random())

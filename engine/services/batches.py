@@ -14,13 +14,15 @@ import hashlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, exists, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from engine.actors import Actor, recorded
 from engine.db import Database
-from engine.errors import InvalidUpload, NotFound
+from engine.errors import InvalidUpload, NotFound, invalid_upload
 from engine.models import Batch, BatchChunk, Project, Task, utcnow
 from engine.services.common import log_event, project_by_slug, task_type_of
 from engine.services.contributors import require_role
@@ -34,6 +36,9 @@ from engine.services.ingesting import (
     store_rows,
 )
 from engine.services.outbox import notify
+from engine.services.storing import undecided_in_batch
+from engine.statuses import BatchStatus
+from engine.unit_of_work import Work
 from tasks.uploads import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_ROWS,
@@ -59,17 +64,10 @@ class UploadRefused(InvalidUpload):
 
     def __init__(self, errors: list[InvalidUpload], total: int) -> None:
         first = errors[0]
-        super().__init__(first.filename, _detail(first), first.line, first.field)
+        super().__init__(first.filename, first.message, first.line, first.field)
         self.errors = tuple(str(error) for error in errors)
         self.total = total
         self.args = (error_text(self.errors, total),)
-
-
-def _detail(error: InvalidUpload) -> str:
-    """The message of ``error`` without its file, line and field (given again apart)."""
-    where = error.filename + (f":{error.line}" if error.line else "") + ": "
-    where += f"field '{error.field}': " if error.field else ""
-    return str(error)[len(where) :]
 
 
 def error_text(errors: tuple[str, ...], total: int) -> str:
@@ -87,7 +85,7 @@ def upload_batch(
     data: Source,
     *,
     encoding: str | None = None,
-    actor_id: int | None = None,
+    actor_id: Actor | None = None,
     force: bool = False,
     allow_repeated_ids: bool = False,
     max_rows: int = DEFAULT_MAX_ROWS,
@@ -108,21 +106,26 @@ def upload_batch(
                               "split it into several uploads", filename=filename)  # fmt: skip
         used = check_encoding(lambda: _chunks_of(data), filename, encoding)
     except UploadError as exc:
-        raise InvalidUpload(filename, exc.message, exc.line, exc.field) from None
-    with db.write() as session:
+        raise invalid_upload(exc) from None
+
+    def store(work: Work) -> int:
+        session = work.session
         project = project_by_slug(session, slug)
         require_role(session, actor_id, "requester", "uploading a batch", project.id)
         if not force:
             _refuse_twice(session, project, filename, digest)
         batch = Batch(project_id=project.id, filename=filename, encoding=used,
                       content_hash=digest, n_bytes=size, max_rows=max_rows,
-                      allow_repeated_ids=allow_repeated_ids, uploaded_by=actor_id)  # fmt: skip
+                      allow_repeated_ids=allow_repeated_ids,
+                      uploaded_by=recorded(actor_id))  # fmt: skip
         session.add(batch)
         session.flush()
         for seq, chunk in enumerate(_chunks_of(data)):
             session.execute(insert(BatchChunk), [{"batch_id": batch.id, "seq": seq,
                                                   "data": chunk}])  # fmt: skip
         return batch.id
+
+    return db.run(store)  # the chunks are read again from the start on a retry
 
 
 def _check_filename(filename: str) -> None:
@@ -156,7 +159,8 @@ def _size_and_hash(data: Source) -> tuple[int, str]:
 def _refuse_twice(session: Session, project: Project, filename: str, digest: str) -> None:
     earlier = session.execute(
         select(Batch.id, Batch.filename).where(
-            Batch.project_id == project.id, Batch.content_hash == digest, Batch.status != "failed"
+            Batch.project_id == project.id, Batch.content_hash == digest,
+            Batch.status != BatchStatus.FAILED,
         ).order_by(Batch.id).limit(1)
     ).first()  # fmt: skip
     if earlier is not None:
@@ -187,20 +191,27 @@ def _ingest(db: Database, batch_id: int, progress: Progress | None) -> BatchRepo
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise NotFound("batch", batch_id)
-        if batch.status != "pending":
+        if batch.status != BatchStatus.PENDING:
             return _report(session, batch)
         upload = _upload_of(session, batch)
     with tempfile.TemporaryFile() as spool:
         with db.read() as session:
             checked = check_records(session, upload, spool, progress)
         _refuse(upload, checked)
-        spool.seek(0)
-        with db.write() as session:
+
+        def store(work: Work) -> BatchReport:
+            session = work.session
             batch = _pending_batch(session, batch_id)
-            if batch.status != "pending":  # another worker ingested it meanwhile
+            if batch.status != BatchStatus.PENDING:  # another worker ingested it meanwhile
                 return _report(session, batch)
+            spool.seek(0)
             store_rows(session, upload, spool, progress)
             return _opened(session, batch, checked)
+
+        # Not run again: the stored rows were reported to ``progress`` as they went, and a
+        # retry would report them twice. Only new rows of this batch are written, which no
+        # other transaction waits for, so there is no deadlock to retry.
+        return db.run(store, retries=0)
 
 
 def _upload_of(session: Session, batch: Batch) -> Upload:
@@ -238,7 +249,7 @@ def _refuse(upload: Upload, checked: Checked) -> None:
 def _opened(session: Session, batch: Batch, checked: Checked) -> BatchReport:
     batch.n_items, batch.n_tasks = checked.n_items, checked.n_tasks
     batch.n_repeated_ids = checked.n_repeated
-    batch.status = "open"
+    batch.status = BatchStatus.OPEN
     session.execute(delete(BatchChunk).where(BatchChunk.batch_id == batch.id))
     if session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, or the planner may sort every open task per request.
@@ -269,15 +280,19 @@ def _pending_batch(session: Session, batch_id: int) -> Batch:
 
 def _mark_failed(db: Database, batch_id: int, error: str, *, name_file: bool = False) -> None:
     """End a pending batch ``failed`` with ``error`` and tell its uploader; its bytes go."""
-    with db.write() as session:
+
+    def fail(work: Work) -> None:
+        session = work.session
         batch = session.get(Batch, batch_id)
-        if batch is None or batch.status != "pending":
+        if batch is None or batch.status != BatchStatus.PENDING:
             return
-        batch.status = "failed"
+        batch.status = BatchStatus.FAILED
         batch.error = f"{batch.filename}: {error}" if name_file else error
         batch.completed_at = utcnow()
         session.execute(delete(BatchChunk).where(BatchChunk.batch_id == batch.id))
         notify(session, batch.uploaded_by, "batch.failed", **_notice(_report(session, batch)))
+
+    db.run(fail)
 
 
 def mark_failed(db: Database, batch_id: int, error: str) -> None:
@@ -328,3 +343,41 @@ def _more_count(line: str) -> int:
 
 __all__ = ["UploadRefused", "batch_report", "error_text", "ingest_batch", "mark_failed",
            "upload_batch"]  # fmt: skip
+
+
+def close_batch(work: Work, batch_id: int, now: datetime) -> bool:
+    """Mark an open batch complete and tell its uploader; False where it was not open.
+
+    The batch is listed in ``work.completed_batches``: the caller reports it (a submit, so
+    that the skills are refitted).
+    """
+    session = work.session
+    updated = session.execute(
+        update(Batch).where(Batch.id == batch_id, Batch.status == BatchStatus.OPEN)
+        .values(status=BatchStatus.COMPLETE, completed_at=now)
+        .returning(Batch.project_id, Batch.uploaded_by, Batch.filename, Batch.n_items)
+    ).first()  # fmt: skip
+    if updated is None:
+        return False
+    project_id, uploader, filename, n_items = updated
+    log_event(session, "batch.complete", project_id=project_id, batch=batch_id)
+    slug = session.execute(select(Project.slug).where(Project.id == project_id)).scalar()
+    notify(session, uploader, "batch.complete", batch_id=batch_id, project_slug=slug,
+           filename=filename, n_items=n_items)  # fmt: skip
+    work.completed_batches.append(batch_id)
+    return True
+
+
+def close_finished_batches(work: Work, now: datetime) -> list[int]:
+    """Close every open batch whose tasks are all decided; the ids of those closed.
+
+    A decision closes its batch when it sees no other task undecided. On PostgreSQL two
+    transactions deciding a batch's last two tasks at the same moment each still see the
+    other's task undecided (neither has committed), so neither closes it: this sweep does.
+    A batch of control tasks only has nothing to decide and stays open, as it would anyway.
+    """
+    undecided = exists().where(*undecided_in_batch(Batch.id))
+    has_work = exists().where(Task.batch_id == Batch.id, Task.is_gold.is_(False))
+    finished = select(Batch.id).where(Batch.status == BatchStatus.OPEN, has_work, ~undecided)
+    ids = work.session.execute(finished.order_by(Batch.id)).scalars().all()
+    return [batch_id for batch_id in ids if close_batch(work, batch_id, now)]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.actors import Actor, recorded
+from engine.dialects import postgresql, sqlite
 from engine.errors import NotFound
 from engine.models import Assignment, Event, Project, Task, WorkerSkill
 from engine.services.dto import ProjectInfo
+from engine.statuses import AssignmentStatus
 from tasks.base import TaskType
 from tasks.registry import get_task_type
 
@@ -50,7 +52,7 @@ def log_event(
     session: Session,
     kind: str,
     *,
-    actor_id: int | None = None,
+    actor_id: Actor | None = None,
     project_id: int | None = None,
     task_id: int | None = None,
     **data: Any,
@@ -58,7 +60,11 @@ def log_event(
     """Append one line to the audit log, inside the caller's transaction."""
     session.execute(
         insert(Event).values(
-            kind=kind, actor_id=actor_id, project_id=project_id, task_id=task_id, data=data
+            kind=kind,
+            actor_id=recorded(actor_id),
+            project_id=project_id,
+            task_id=task_id,
+            data=data,
         )
     )
 
@@ -75,8 +81,11 @@ def release_leases_of(session: Session, contributor_id: int, project_id: int | N
     """Give back every open lease of a contributor (forgotten or suspended)."""
     query = (
         update(Assignment)
-        .where(Assignment.contributor_id == contributor_id, Assignment.status == "leased")
-        .values(status="released")
+        .where(
+            Assignment.contributor_id == contributor_id,
+            Assignment.status == AssignmentStatus.LEASED,
+        )
+        .values(status=AssignmentStatus.RELEASED)
         .returning(Assignment.task_id)
     )
     if project_id is not None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
+from functools import cache
+from typing import TypeVar
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.actors import OPERATOR, Actor
 from engine.db import Database
 from engine.errors import EssaimError, NotFound, PermissionDenied
 from engine.identities import parse_identity  # kept importable from here too
@@ -23,8 +26,11 @@ from engine.models import (
 )
 from engine.services.common import log_event, project_by_slug, release_leases_of
 from engine.services.dto import ContributorInfo
+from engine.statuses import ProjectState
+from engine.unit_of_work import Work
 
 ROLES = ("contributor", "requester", "moderator", "admin")
+T = TypeVar("T")
 
 
 def identify(
@@ -44,19 +50,81 @@ def identify(
     platform = platform.lower()
     external_id = str(external_id)
     with db.read() as session:  # every chat message comes through here: read first
-        known = _known(session, platform, external_id)
-        if known is not None and _up_to_date(known, display_name, language):
-            info = contributor_info(session, known)
-            if (platform, external_id) not in admins or "admin" in info.roles:
-                return info
-    for _attempt in range(2):
-        try:
-            with db.write() as session:
-                return _identify(session, platform, external_id, display_name, language, admins)
-        except IntegrityError:
-            continue  # another process created the same identity at the same moment
-    with db.read() as session:
-        return _identify(session, platform, external_id, display_name, language, admins)
+        info = _already_known(session, platform, external_id, display_name, language, admins)
+        if info is not None:
+            return info
+    return first_contact(
+        db,
+        lambda work: identify_in(work.session, platform, external_id,
+                                 display_name=display_name, language=language, admins=admins),
+    )  # fmt: skip
+
+
+def identify_in(
+    session: Session,
+    platform: str,
+    external_id: str,
+    *,
+    display_name: str | None = None,
+    language: str | None = None,
+    admins: Collection[tuple[str, str]] = (),
+) -> ContributorInfo:
+    """`identify` inside the caller's write transaction: a pressed answer identifies the
+    person and submits in one transaction (`engine.app.Essaim.answer`)."""
+    platform = platform.lower()
+    external_id = str(external_id)
+    info = _already_known(session, platform, external_id, display_name, language, admins)
+    if info is not None:
+        return info
+    return _identify(session, platform, external_id, display_name, language, admins)
+
+
+def _already_known(
+    session: Session,
+    platform: str,
+    external_id: str,
+    display_name: str | None,
+    language: str | None,
+    admins: Collection[tuple[str, str]],
+) -> ContributorInfo | None:
+    """The contributor, when nothing about them needs writing (the usual case: two Core
+    reads, no ORM object); None when they are new, changed, or an admin to be."""
+    connection = session.connection()
+    parameters = {"platform": platform, "external_id": external_id}
+    row = connection.execute(_known_statement(), parameters).first()
+    if row is None:
+        return None
+    contributor_id, name, stored_language, notifications, project_slug = row
+    if (display_name and name != display_name) or (language and stored_language is None):
+        return None  # a new name, or the platform's language until /lang: to write
+    roles = tuple(sorted(roles_of(session, contributor_id)))
+    if (platform, external_id) in admins and "admin" not in roles:
+        return None
+    return ContributorInfo(id=contributor_id, display_name=name, language=stored_language,
+                           roles=roles, current_project=project_slug,
+                           notifications=notifications)  # fmt: skip
+
+
+@cache
+def _known_statement() -> Select[int, str | None, str | None, bool, str]:
+    """A contributor's fields (and current project's slug) by identity; built once."""
+    return (
+        select(Contributor.id, Contributor.display_name, Contributor.language,
+               Contributor.notifications, Project.slug)
+        .join(Identity, Identity.contributor_id == Contributor.id)
+        .outerjoin(Project, Project.id == Contributor.current_project_id)
+        .where(Identity.platform == bindparam("platform"),
+               Identity.external_id == bindparam("external_id"))
+    )  # fmt: skip
+
+
+def first_contact(db: Database, work: Callable[[Work], T]) -> T:
+    """``work`` (which may create an identity) in a write transaction, run once more if
+    another process created the same identity at the same moment: then it finds it."""
+    try:
+        return db.run(work)
+    except IntegrityError:
+        return db.run(work)
 
 
 def _identify(
@@ -88,12 +156,6 @@ def _identify(
                   reason="ESSAIM_ADMINS")  # fmt: skip
         session.flush()
     return contributor_info(session, contributor, is_new=is_new)
-
-
-def _up_to_date(contributor: Contributor, display_name: str | None, language: str | None) -> bool:
-    """Nothing to write: same name (or none given), and a language already stored."""
-    same_name = not display_name or contributor.display_name == display_name
-    return same_name and (not language or contributor.language is not None)
 
 
 def _known(session: Session, platform: str, external_id: str) -> Contributor | None:
@@ -128,6 +190,15 @@ def get_contributor(db: Database, contributor_id: int) -> ContributorInfo:
         return contributor_info(session, _contributor(session, contributor_id))
 
 
+def identities_of(db: Database, contributor_id: int) -> list[tuple[str, str]]:
+    """The (platform, external id) accounts of a contributor, in the order they were linked."""
+    with db.read() as session:
+        return list(session.execute(
+            select(Identity.platform, Identity.external_id)
+            .where(Identity.contributor_id == contributor_id).order_by(Identity.id)
+        ))  # fmt: skip
+
+
 def _contributor(session: Session, contributor_id: int) -> Contributor:
     contributor = session.get(Contributor, contributor_id)
     if contributor is None or contributor.forgotten:
@@ -136,24 +207,32 @@ def _contributor(session: Session, contributor_id: int) -> Contributor:
 
 
 def set_language(db: Database, contributor_id: int, language: str) -> None:
-    with db.write() as session:
+    def change_language(session: Session) -> None:
         _contributor(session, contributor_id).language = language
+
+    db.run(lambda work: change_language(work.session))
 
 
 def set_notifications(db: Database, contributor_id: int, enabled: bool) -> None:
     """``/pause`` and ``/resume``: whether broadcasts may reach this contributor."""
-    with db.write() as session:
+
+    def change_notifications(session: Session) -> None:
         _contributor(session, contributor_id).notifications = enabled
+
+    db.run(lambda work: change_notifications(work.session))
 
 
 def join_project(db: Database, contributor_id: int, slug: str) -> str:
     """Make ``slug`` the contributor's current project (deep links, ``/start <project>``)."""
-    with db.write() as session:
+
+    def join(session: Session) -> str:
         project = project_by_slug(session, slug)
-        if project.status != "active":
+        if project.status != ProjectState.ACTIVE:
             raise EssaimError(f"project {slug!r} is {project.status}")
         _contributor(session, contributor_id).current_project_id = project.id
         return project.slug
+
+    return db.run(lambda work: join(work.session))
 
 
 def roles_of(session: Session, contributor_id: int, project_id: int | None = None) -> set[str]:
@@ -167,14 +246,20 @@ def roles_of(session: Session, contributor_id: int, project_id: int | None = Non
 
 
 def require_role(
-    session: Session, actor_id: int | None, role: str, action: str, project_id: int | None = None
+    session: Session,
+    actor_id: Actor | None,
+    role: str,
+    action: str,
+    project_id: int | None = None,
 ) -> None:
-    """Refuse ``action`` unless the actor holds ``role`` (or admin); ``None`` is the operator.
+    """Refuse ``action`` unless the actor holds ``role`` (or admin), or is `OPERATOR`.
 
-    The operator is whoever runs the CLI on the server: they already hold the database.
+    No actor (``None``: a caller that forgot to say who acts) is refused: fail closed.
     """
-    if actor_id is None:
+    if actor_id is OPERATOR:
         return
+    if actor_id is None:
+        raise PermissionDenied(role, action)
     held = roles_of(session, actor_id, project_id)
     if role not in held and "admin" not in held:
         raise PermissionDenied(role, action)
@@ -186,7 +271,7 @@ def grant_role(
     role: str,
     *,
     project: str | None = None,
-    actor_id: int | None = None,
+    actor_id: Actor | None = None,
 ) -> ContributorInfo:
     """Grant ``role`` to ``platform:id``; the identity is created if it was never seen.
 
@@ -197,7 +282,8 @@ def grant_role(
     if role not in ROLES:
         raise EssaimError(f"field 'role': unknown role {role!r}; roles: {', '.join(ROLES)}")
     platform, external_id = parse_identity(identity)
-    with db.write() as session:
+
+    def grant(session: Session) -> ContributorInfo:
         require_role(session, actor_id, "admin", "granting roles")
         project_id = project_by_slug(session, project).id if project else None
         target = _identify(session, platform, external_id, None, None, ())
@@ -220,17 +306,21 @@ def grant_role(
             info = replace(info, roles=tuple(sorted(roles_of(session, target.id, project_id))))
         return info
 
+    return db.run(lambda work: grant(work.session))
 
-def forget_contributor(db: Database, contributor_id: int, *, actor_id: int | None = None) -> int:
+
+def forget_contributor(db: Database, contributor_id: int, *, actor_id: Actor | None = None) -> int:
     """Delete a contributor's personal data; their answers stay, tied to an anonymous id.
 
     Identities, name, language and roles go, and with them what names a platform account:
     pending notices, link codes, and the authorship of problem reports (the reports stay for
     moderators). Open leases are released so the tasks they held are offered to others at
-    once. Returns the number of leases released.
+    once. Returns the number of leases released. A contributor may forget themself; anyone
+    else needs the admin role.
     """
-    with db.write() as session:
-        if actor_id is not None and actor_id != contributor_id:
+
+    def forget(session: Session) -> int:
+        if actor_id != contributor_id:
             require_role(session, actor_id, "admin", "forgetting another contributor")
         contributor = _contributor(session, contributor_id)
         released = release_leases_of(session, contributor_id)
@@ -254,3 +344,5 @@ def forget_contributor(db: Database, contributor_id: int, *, actor_id: int | Non
         contributor.forgotten = True
         log_event(session, "contributor.forget", actor_id=actor_id, contributor=contributor_id)
         return released
+
+    return db.run(lambda work: forget(work.session))

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
+from engine.statuses import NextStatus, SubmitStatus
 from tasks.base import Prompt
-
-SubmitStatus = Literal[
-    "accepted", "duplicate", "expired", "not_yours", "unknown", "invalid", "suspended"
-]
-NextStatus = Literal["task", "none", "suspended", "closed", "no_project"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +77,9 @@ class SubmitResult:
     answer_id: int | None = None
     completed_batches: tuple[int, ...] = ()
     next: NextTask | None = None
+    project_slug: str | None = None
+    """The project of the task answered (an accepted answer): the one whose skill re-fit
+    it may call for (`engine.app.RefitCounter`)."""
 
 
 @dataclass(frozen=True)

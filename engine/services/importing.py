@@ -17,13 +17,17 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.actors import Actor
 from engine.db import Database
 from engine.identities import EXTERNAL_ID_MAX
 from engine.models import Answer, Assignment, Contributor, Identity, Item, Task, utcnow
-from engine.services.common import ensure_worker_row, project_by_slug, task_type_of
+from engine.services.common import ensure_worker_row, project_by_slug, project_info, task_type_of
 from engine.services.completion import settle
 from engine.services.contributors import require_role
+from engine.services.rows import lock_task
+from engine.statuses import AssignmentStatus, TaskStatus
 from engine.tables import Problems, Table, read_table
+from engine.unit_of_work import Work
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 IMPORT_PLATFORM = "import"
@@ -45,14 +49,16 @@ def import_answers(
     filename: str,
     data: bytes,
     *,
-    actor_id: int | None = None,
+    actor_id: Actor | None = None,
     encoding: str | None = None,
 ) -> ImportReport:
     """Import a ``task,worker,label`` file; raises `engine.tables.TableError` listing every
     bad row (nothing stored)."""
     table = read_table(data, filename, ("task", "worker", "label"), encoding=encoding)
     now = utcnow()
-    with db.write() as session:
+
+    def store(work: Work) -> ImportReport:
+        session = work.session
         project = project_by_slug(session, slug)
         require_role(session, actor_id, "requester", "importing answers", project.id)
         task_type = task_type_of(project)
@@ -69,15 +75,18 @@ def import_answers(
                 touched.add(task.id)
             else:
                 already += 1
+        session.flush()  # the answer counts of the tasks, read again locked below
         completed = 0
+        info = project_info(project)
         for task_id in sorted(touched):
-            locked = session.execute(
-                select(Task).where(Task.id == task_id).with_for_update()
-            ).scalar_one()
-            if locked.status == "open" and not locked.is_gold:
+            locked = lock_task(session, Task.id == task_id)  # the counts just stored
+            assert locked is not None  # an answer to it was just stored
+            if locked.status == TaskStatus.OPEN and not locked.is_gold:
                 locked.target = max(locked.target, locked.n_answers)
-                completed += settle(session, locked, project, task_type, now) == "complete"
+                completed += settle(work, locked, info, task_type, now) == TaskStatus.COMPLETE
         return ImportReport(len(rows), imported, already, completed)
+
+    return db.run(store)
 
 
 def _checked_rows(
@@ -152,7 +161,7 @@ def _store(
     assignment_id = session.execute(
         insert(Assignment).returning(Assignment.id),
         [{"task_id": task.id, "contributor_id": contributor_id, "project_id": task.project_id,
-          "status": "answered", "leased_at": now, "expires_at": now}],
+          "status": AssignmentStatus.ANSWERED, "leased_at": now, "expires_at": now}],
     ).scalar_one()  # fmt: skip
     session.execute(
         insert(Answer).values(assignment_id=assignment_id, task_id=task.id,

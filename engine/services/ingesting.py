@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from engine import bulk
 from engine.bulk import json_text
-from engine.errors import InvalidUpload
+from engine.errors import InvalidUpload, invalid_upload
 from engine.models import BatchChunk, Item, utcnow
+from engine.statuses import TaskStatus
 from tasks.base import InvalidRecord, TaskType
 from tasks.uploads import RESERVED, Record, UploadError, iter_records, text_stream, upload_kind
 
@@ -34,6 +35,11 @@ MAX_ERRORS = 50
 """Errors listed one by one; the others are counted ("and N more")."""
 MAX_ID_CHARS = 255
 """``item.external_id`` is a VARCHAR(255): PostgreSQL refuses longer, SQLite would not."""
+
+ITEM_ROW = ("id", "external_id", "line", "payload")
+"""The columns of a spooled item row (the id as the item's offset in its block)."""
+TASK_ROW = ("item_id", "position", "payload", "is_gold", "gold_answer", "target")
+"""The columns of a spooled task row (its item as that item's offset in the block)."""
 
 Progress = Callable[[str, int], None]
 """Called with a stage ("reading", "storing") and the records done since the last call."""
@@ -108,7 +114,7 @@ def check_records(
     try:
         for record in records(connection, upload):
             if type(record) is not Record:
-                checked.add(_invalid(record))  # type: ignore[arg-type]
+                checked.add(invalid_upload(record))  # type: ignore[arg-type]
                 continue
             number += 1
             try:
@@ -122,7 +128,7 @@ def check_records(
                                           "tasks too): split it into several uploads",
                                           record.line))  # fmt: skip
                 break
-            keep_hash(hash(item[0]))
+            keep_hash(hash(item[1]))
             items.append(item)
             if len(items) >= BLOCK:
                 _flush(spool, items, tasks, checked, connection, upload, probe, progress)
@@ -139,10 +145,6 @@ def check_records(
     return checked
 
 
-def _invalid(error: UploadError) -> InvalidUpload:
-    return InvalidUpload(error.filename, error.message, error.line, error.field)
-
-
 def _add_rows(
     record: Record,
     number: int,
@@ -151,9 +153,9 @@ def _add_rows(
     tasks: list[tuple[Any, ...]],
     checked: Checked,
 ) -> tuple[Any, ...]:
-    """The item row ``(external_id, line, payload)`` of one record, its task rows
-    ``(offset, position, payload, is_gold, gold, target)`` added to ``tasks``; or
-    `InvalidUpload`, adding nothing."""
+    """The item row ``(offset, external_id, line, payload)`` of one record, its task rows
+    ``(offset, position, payload, is_gold, gold, target)`` added to ``tasks`` (``offset``:
+    the item's place in its block); or `InvalidUpload`, adding nothing."""
     fields = record.fields
     value = fields.get("id")
     if type(value) is str and 0 < len(text := value.strip()) <= MAX_ID_CHARS:
@@ -179,7 +181,7 @@ def _add_rows(
             tasks.append((offset, micro.position, task_json, True, json_text(gold), 0))
             checked.n_gold += 1
     checked.n_tasks += len(micro_tasks)
-    return (external_id, record.line, item_json)
+    return (offset, external_id, record.line, item_json)
 
 
 def _same_json(value: dict[str, Any], known: dict[str, Any], known_json: str) -> str:
@@ -226,7 +228,7 @@ def _flush(
     if not block:
         return
     if probe:
-        _repeated(connection, upload.project_id, [item[0] for item in block], checked)
+        _repeated(connection, upload.project_id, [item[1] for item in block], checked)
     if checked.n_errors == 0:  # once an error is found, only the checking goes on
         data = marshal.dumps((block, task_block))
         spool.write(len(data).to_bytes(8, "little"))
@@ -296,19 +298,15 @@ def store_rows(
     """Insert the spooled items and tasks, in the caller's transaction."""
     connection = session.connection()
     ids = bulk.IdRange(connection, "item")
-    created = bulk.timestamp(connection, utcnow())
     project_id, batch_id = upload.project_id, upload.batch_id
+    same_item = {"project_id": project_id, "batch_id": batch_id}
+    same_task = {**same_item, "stage": "answer", "round": 1, "status": TaskStatus.OPEN,
+                 "priority": 0, "n_answers": 0, "n_leased": 0,
+                 "created_at": bulk.timestamp(connection, utcnow())}  # fmt: skip
     for items, tasks in spooled_blocks(spool):
         item_ids = ids.take(len(items))
-        bulk.insert_rows(connection, "item", bulk.ITEM_COLUMNS, [
-            (item_ids[index], project_id, batch_id, external_id, line, payload)
-            for index, (external_id, line, payload) in enumerate(items)
-        ])  # fmt: skip
-        bulk.insert_rows(connection, "task", bulk.TASK_COLUMNS, [
-            (project_id, item_ids[offset], batch_id, position, "answer", 1, payload, is_gold,
-             gold, "open", 0, target, 0, 0, created)
-            for offset, position, payload, is_gold, gold, target in tasks
-        ])  # fmt: skip
+        bulk.insert_block(connection, "item", ITEM_ROW, items, item_ids, same_item)
+        bulk.insert_block(connection, "task", TASK_ROW, tasks, item_ids, same_task)
         if progress is not None:
             progress("storing", len(items))
 

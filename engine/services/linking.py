@@ -30,6 +30,7 @@ from engine.models import (
 from engine.services.common import log_event, release_leases_of
 from engine.services.contributors import contributor_info, identify
 from engine.services.dto import ContributorInfo
+from engine.statuses import AssignmentStatus
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are typed by hand
 CODE_LENGTH = 8
@@ -47,9 +48,12 @@ def create_link_code(db: Database, contributor_id: int) -> LinkOffer:
     """A fresh one-time code for this contributor, valid `CODE_MINUTES` minutes."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     expires_at = utcnow() + timedelta(minutes=CODE_MINUTES)
-    with db.write() as session:
+
+    def store(session: Session) -> None:
         session.execute(delete(LinkCode).where(LinkCode.contributor_id == contributor_id))
         session.add(LinkCode(code=code, contributor_id=contributor_id, expires_at=expires_at))
+
+    db.run(lambda work: store(work.session))
     return LinkOffer(code, expires_at)
 
 
@@ -68,7 +72,8 @@ def redeem_link_code(
         if link.expires_at <= utcnow():
             raise EssaimError("this link code has expired; ask for a new one with /link")
     other = identify(db, platform, external_id, display_name=display_name)
-    with db.write() as session:
+
+    def redeem(session: Session) -> ContributorInfo:
         link = session.get(LinkCode, normalised, with_for_update=True)
         if link is None:  # used by someone else in the meantime
             raise EssaimError("unknown link code")
@@ -79,6 +84,8 @@ def redeem_link_code(
         log_event(session, "identity.link", actor_id=target, platform=platform,
                   merged=other.id if other.id != target else None)  # fmt: skip
         return contributor_info(session, session.get_one(Contributor, target))
+
+    return db.run(lambda work: redeem(work.session))
 
 
 def _merge(session: Session, *, source: int, target: int) -> None:
@@ -91,8 +98,10 @@ def _merge(session: Session, *, source: int, target: int) -> None:
     target_tasks = select(Assignment.task_id).where(Assignment.contributor_id == target)
     shared_answers = session.execute(
         select(func.count()).select_from(Assignment).where(
-            Assignment.contributor_id == source, Assignment.status == "answered",
-            Assignment.task_id.in_(target_tasks.where(Assignment.status == "answered")),
+            Assignment.contributor_id == source, Assignment.status == AssignmentStatus.ANSWERED,
+            Assignment.task_id.in_(
+                target_tasks.where(Assignment.status == AssignmentStatus.ANSWERED)
+            ),
         )
     ).scalar_one()  # fmt: skip
     if shared_answers:
@@ -103,12 +112,12 @@ def _merge(session: Session, *, source: int, target: int) -> None:
     # Of two assignments on one task, keep the answered one (or the target's).
     session.execute(
         delete(Assignment).where(Assignment.contributor_id == source,
-                                 Assignment.status != "answered",
+                                 Assignment.status != AssignmentStatus.ANSWERED,
                                  Assignment.task_id.in_(target_tasks))
     )  # fmt: skip
     session.execute(
         delete(Assignment).where(Assignment.contributor_id == target,
-                                 Assignment.status != "answered",
+                                 Assignment.status != AssignmentStatus.ANSWERED,
                                  Assignment.task_id.in_(source_tasks))
     )  # fmt: skip
     for model in (Identity, Assignment, Answer):

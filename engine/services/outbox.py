@@ -61,7 +61,7 @@ def take_notices(
     most what it was sending (the notices are informative, the data they announce is stored).
     """
 
-    def work(session: Session) -> list[Notice]:
+    def take(session: Session) -> list[Notice]:
         query = select(Outbox).where(Outbox.platform == platform)
         if external_id is not None:
             query = query.where(Outbox.external_id == external_id)
@@ -78,4 +78,4 @@ def take_notices(
             session.execute(delete(Outbox).where(Outbox.id.in_([n.id for n in taken])))
         return taken
 
-    return db.run(work)
+    return db.run(lambda work: take(work.session))

@@ -6,29 +6,30 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, Subquery, distinct, func, select
 from sqlalchemy.orm import Session
 
+from engine.actors import OPERATOR, Actor
 from engine.db import Database
 from engine.errors import PermissionDenied
 from engine.models import Answer, Batch, Contributor, Item, Project, Result, Task, WorkerSkill
 from engine.services.common import project_by_slug, task_type_of
 from engine.services.contributors import roles_of
 from engine.services.dto import ContributorStats, LeaderboardRow, ProjectStatus
+from engine.statuses import DECIDED, TaskStatus
 from tasks.base import STAGE_ANSWER
 
-DONE = ("complete", "resolved")
 
-
-def project_status(db: Database, slug: str, *, actor_id: int | None = None) -> ProjectStatus:
+def project_status(db: Database, slug: str, *, actor_id: Actor | None = None) -> ProjectStatus:
     """Counts a requester wants first: items, tasks by status, answers, people, completion.
 
-    From chat (``actor_id`` given) only the project's requesters and moderators may read it.
+    Only the project's requesters and moderators may read it, and the `OPERATOR`.
     """
     with db.read() as session:
         project = project_by_slug(session, slug)
-        if actor_id is not None and not {"requester", "moderator", "admin"} & roles_of(
-            session, actor_id, project.id
+        readers = {"requester", "moderator", "admin"}
+        if actor_id is not OPERATOR and (
+            actor_id is None or not readers & roles_of(session, actor_id, project.id)
         ):
             raise PermissionDenied("requester", "reading a project's status")
         # One pass over the project's tasks for both counts, in ix_task_schedule's order
@@ -43,7 +44,7 @@ def project_status(db: Database, slug: str, *, actor_id: int | None = None) -> P
         by_status = {status: answer_tasks for status, answer_tasks, _ in counts if answer_tasks}
         gold = sum(gold_tasks for _, _, gold_tasks in counts)
         total = sum(by_status.values())
-        done = sum(by_status.get(s, 0) for s in DONE)
+        done = sum(by_status.get(s, 0) for s in DECIDED)
         items = session.execute(
             select(func.count()).select_from(Item).where(Item.project_id == project.id)
         ).scalar_one()
@@ -75,7 +76,7 @@ def project_status(db: Database, slug: str, *, actor_id: int | None = None) -> P
 
 
 def _statuses(by_status: dict[str, int]) -> list[str]:
-    known = ["open", "voting", "review", "complete", "resolved"]
+    known = [s.value for s in TaskStatus]
     return known + sorted(set(by_status) - set(known))
 
 
@@ -154,7 +155,7 @@ def _item_rows(
         yield _item_row(task_type, text_field, tasks), tasks[0][3]
 
 
-def _effort_by_item(project_id: int) -> Any:
+def _effort_by_item(project_id: int) -> Subquery:
     """Answers per item, vote tasks included (what the item cost): a subquery joined to the
     rows, so the database counts and nothing per item is held here."""
     return (
@@ -173,9 +174,9 @@ def _item_row(task_type: Any, text_field: str, tasks: list[Any]) -> dict[str, An
     statuses = {t[6] for t in tasks}
     if is_gold:
         status = "gold"
-    elif statuses <= set(DONE):
+    elif statuses <= set(DECIDED):
         status = "complete"
-    elif "review" in statuses:
+    elif TaskStatus.REVIEW in statuses:
         status = "review"
     else:
         status = "open"
@@ -273,7 +274,7 @@ def leaderboard(db: Database, slug: str | None = None, limit: int = 10) -> list[
         ]
 
 
-def _points_by_contributor(session: Session, project_id: int | None) -> Any:
+def _points_by_contributor(session: Session, project_id: int | None) -> Select[int, int, int]:
     query = select(
         WorkerSkill.contributor_id,
         func.sum(WorkerSkill.points).label("points"),

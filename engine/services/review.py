@@ -11,32 +11,36 @@ from typing import Any
 
 from sqlalchemy import and_, select, update
 
-from engine import ledger
+from engine.actors import Actor, recorded
 from engine.db import Database
 from engine.errors import Conflict, NotFound
 from engine.models import Answer, Item, Project, Task, WorkerSkill, utcnow
-from engine.services.common import log_event, project_by_slug, task_type_of
-from engine.services.completion import complete_task, skill_of
+from engine.services.common import log_event, project_by_slug, project_info, task_type_of
+from engine.services.completion import apply
 from engine.services.contributors import require_role
+from engine.services.decision import Complete, skill_of
 from engine.services.dto import ReviewAnswer, ReviewItem
+from engine.services.rows import TaskRow, lock_task
+from engine.statuses import TaskStatus
+from engine.unit_of_work import Work
 from quality.agreement import pair_agreement
 from tasks.base import STAGE_ANSWER, InvalidAnswer
 
 
 def review_queue(
-    db: Database, slug: str, *, actor_id: int | None = None, limit: int = 20
+    db: Database, slug: str, *, actor_id: Actor | None = None, limit: int = 20
 ) -> list[ReviewItem]:
     """Undecided tasks with every answer, their counts and the answerers' skills."""
     with db.read() as session:
         project = project_by_slug(session, slug)
         require_role(session, actor_id, "moderator", "reviewing", project.id)
-        items = _review_items(session, project, Task.status == "review")
+        items = _review_items(session, project, Task.status == TaskStatus.REVIEW)
         items.sort(key=lambda item: (item.agreement if item.agreement is not None else 0.0,
                                      item.task_id))  # fmt: skip
         return items[:limit]
 
 
-def review_item(db: Database, task_id: int, *, actor_id: int | None = None) -> ReviewItem | None:
+def review_item(db: Database, task_id: int, *, actor_id: Actor | None = None) -> ReviewItem | None:
     """One task waiting for review, found by its id alone (review buttons carry only it)."""
     with db.read() as session:
         project = session.execute(
@@ -45,7 +49,8 @@ def review_item(db: Database, task_id: int, *, actor_id: int | None = None) -> R
         if project is None:
             return None
         require_role(session, actor_id, "moderator", "reviewing", project.id)
-        items = _review_items(session, project, Task.status == "review", Task.id == task_id)
+        in_review = Task.status == TaskStatus.REVIEW
+        items = _review_items(session, project, in_review, Task.id == task_id)
         return items[0] if items else None
 
 
@@ -105,71 +110,72 @@ def resolve_review(
     task_id: int,
     value: str | list[str] | None,
     *,
-    actor_id: int | None = None,
+    actor_id: Actor | None = None,
     make_gold: bool = False,
 ) -> Any:
-    """Decide a task in review; ``value=None`` discards it. Returns the stored value."""
+    """Decide a task in review; ``value=None`` discards it. Returns the stored value.
+
+    The decision is a `Complete` plan, written by the same `completion.apply` as the
+    crowd's.
+    """
     now = utcnow()
-    with db.write() as session:
+
+    def resolve(work: Work) -> Any:
+        session = work.session
         project = project_by_slug(session, slug)
         require_role(session, actor_id, "moderator", "resolving reviews", project.id)
-        task = session.execute(
-            select(Task).where(Task.id == task_id, Task.project_id == project.id)
-            .with_for_update()
-        ).scalar_one_or_none()  # fmt: skip
+        task = lock_task(session, Task.id == task_id, Task.project_id == project.id)
         if task is None:
             raise NotFound("task", task_id)
-        if task.status != "review":
+        if task.status != TaskStatus.REVIEW:
             raise Conflict(f"task {task_id} is {task.status}, not in review")
-        task_type = task_type_of(project)
-        if value is None:
-            complete_task(session, task, project, None, None, None, None, "discarded", now,
-                          decided_by=actor_id, status="resolved")  # fmt: skip
-            stored = None
-        else:
-            stored = _resolve_with(session, task, project, task_type, value, actor_id, make_gold)
+        plan = _resolution(task, project, value, recorded(actor_id))
+        apply(work, task, project_info(project), plan, now)
+        if plan.key is not None:
+            _grade_answers(work, task.id, project.id, plan.key)
+            if make_gold:
+                session.execute(update(Task).where(Task.id == task.id)
+                                .values(is_gold=True, gold_answer=plan.value))  # fmt: skip
         _close_children(session, task.id)
         log_event(session, "review.resolve", actor_id=actor_id, project_id=project.id,
-                  task_id=task.id, value=stored, make_gold=make_gold)  # fmt: skip
-        return stored
+                  task_id=task.id, value=plan.value, make_gold=make_gold)  # fmt: skip
+        return plan.value
+
+    return db.run(resolve)
 
 
-def _resolve_with(
-    session: Any,
-    task: Task,
-    project: Project,
-    task_type: Any,
-    raw: str | list[str],
-    actor_id: int | None,
-    make_gold: bool,
-) -> Any:
+def _resolution(
+    task: TaskRow, project: Project, raw: str | list[str] | None, actor_id: int | None
+) -> Complete:
+    """The moderator's value as a plan: final, with full confidence; None discards."""
+    if raw is None:
+        return Complete(None, None, None, None, "discarded", status=TaskStatus.RESOLVED,
+                        decided_by=actor_id)  # fmt: skip
+    task_type = task_type_of(project)
     try:
         value = task_type.validate(raw, task.payload, project.settings)
     except InvalidAnswer as exc:
         raise Conflict(f"invalid value for task {task.id}: {exc.message}") from None
-    key = task_type.answer_key(value)
-    complete_task(session, task, project, value, key, 1.0, None, "moderator", utcnow(),
-                  decided_by=actor_id, status="resolved")  # fmt: skip
-    _grade_answers(session, task.id, project.id, key)
-    if make_gold:
-        task.is_gold = True
-        task.gold_answer = value
-    return value
+    return Complete(value, task_type.answer_key(value), 1.0, None, "moderator",
+                    status=TaskStatus.RESOLVED, decided_by=actor_id)  # fmt: skip
 
 
-def _grade_answers(session: Any, task_id: int, project_id: int, key: str) -> None:
+def _grade_answers(work: Work, task_id: int, project_id: int, key: str) -> None:
     """The resolution is known truth: it grades every answer to the task like a control."""
-    for contributor_id, answer_key in session.execute(
+    for contributor_id, answer_key in work.session.execute(
         select(Answer.contributor_id, Answer.key).where(Answer.task_id == task_id)
     ).all():
-        ledger.credit(session, contributor_id, project_id, gold_seen=1,
-                      gold_correct=int(answer_key == key))  # fmt: skip
+        work.credit(contributor_id, project_id, gold_seen=1,
+                    gold_correct=int(answer_key == key))  # fmt: skip
 
 
 def _close_children(session: Any, task_id: int) -> None:
     """Vote tasks spawned by a resolved sentence have nothing left to decide."""
     session.execute(
         update(Task)
-        .where(Task.parent_task_id == task_id, Task.status.in_(("open", "review")))
-        .values(status="resolved")
+        .where(
+            Task.parent_task_id == task_id,
+            Task.status.in_((TaskStatus.OPEN, TaskStatus.REVIEW)),
+        )
+        .values(status=TaskStatus.RESOLVED)
     )

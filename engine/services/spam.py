@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import ledger
 from engine.models import Answer, Task, WorkerSkill
 from engine.services.common import log_event, release_leases_of
 from engine.services.rows import ProjectRow, WorkerRow
+from engine.statuses import TaskStatus
+from engine.unit_of_work import Work
 from quality.spam import SpamPolicy, suspension_reason
 
 RECENT_ANSWERS = 30
@@ -31,7 +32,7 @@ def spam_policy(project: ProjectRow) -> SpamPolicy:
 
 
 def after_answer(
-    session: Session,
+    work: Work,
     project: ProjectRow,
     skill: WorkerRow,
     seconds: float,
@@ -45,13 +46,12 @@ def after_answer(
     control task, or every `CHECK_EVERY` answers; the hot path stays short otherwise.
     """
     fast = project.min_seconds > 0 and seconds < project.min_seconds
-    answered = skill.n_answers + ledger.pending(session, skill.contributor_id, project.id,
-                                                "n_answers")  # fmt: skip
+    answered = skill.n_answers + work.pending(skill.contributor_id, project.id, "n_answers")
     if not (fast or graded_gold or answered % CHECK_EVERY == 0):
         return None
     policy = spam_policy(project)  # built only when it is used
     rows = list(
-        session.execute(
+        work.session.execute(
             select(Answer.seconds, Answer.key)
             .join(Task, Task.id == Answer.task_id)
             .where(Answer.contributor_id == skill.contributor_id, Task.project_id == project.id)
@@ -64,13 +64,12 @@ def after_answer(
         policy,
         seconds=[row[0] or 0.0 for row in rows],
         labels=[row[1] for row in rows],
-        gold_seen=skill.gold_seen
-        + ledger.pending(session, skill.contributor_id, project.id, "gold_seen"),
+        gold_seen=skill.gold_seen + work.pending(skill.contributor_id, project.id, "gold_seen"),
         gold_correct=skill.gold_correct
-        + ledger.pending(session, skill.contributor_id, project.id, "gold_correct"),
+        + work.pending(skill.contributor_id, project.id, "gold_correct"),
     )
     if reason is not None:
-        suspend(session, project.id, skill.contributor_id, reason, now)
+        suspend(work.session, project.id, skill.contributor_id, reason, now)
     return reason
 
 
@@ -94,7 +93,7 @@ def suspend(
     undecided = (
         select(Task.id)
         .where(Task.project_id == project_id, Task.is_gold.is_(False),
-               Task.status.in_(("open", "review")))
+               Task.status.in_((TaskStatus.OPEN, TaskStatus.REVIEW)))
         .scalar_subquery()
     )  # fmt: skip
     task_ids = list(
@@ -109,7 +108,7 @@ def suspend(
     for task_id in sorted(task_ids):
         session.execute(
             update(Task).where(Task.id == task_id)
-            .values(n_answers=Task.n_answers - 1, status="open")
+            .values(n_answers=Task.n_answers - 1, status=TaskStatus.OPEN)
         )  # fmt: skip
     log_event(session, "contributor.suspend", actor_id=actor_id, project_id=project_id,
               contributor=contributor_id, reason=reason, answers_discounted=len(task_ids),

@@ -12,14 +12,18 @@ from datetime import datetime
 from engine.db import Database
 from engine.models import utcnow
 from engine.services.assignments import release_expired
-from engine.services.completion import close_finished_batches
+from engine.services.batches import close_finished_batches
 from engine.services.dto import SweepReport
+from engine.unit_of_work import Work
 
 
 def sweep(db: Database, *, now: datetime | None = None) -> SweepReport:
     """Free expired leases and close finished batches, in one transaction."""
     moment = now or utcnow()
-    with db.write() as session:
-        released = release_expired(session, moment)
-        closed = close_finished_batches(session, moment)
-    return SweepReport(leases_released=released, batches_closed=tuple(closed))
+
+    def run(work: Work) -> SweepReport:
+        released = release_expired(work.session, moment)
+        closed = close_finished_batches(work, moment)
+        return SweepReport(leases_released=released, batches_closed=tuple(closed))
+
+    return db.run(run)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.config import load_settings
 from engine.spec import parse_spec
@@ -26,8 +27,8 @@ def engine(tmp_path: Path, **settings: Any) -> Essaim:
 
 def make_project(essaim: Essaim, spec: dict[str, Any], filename: str, data: bytes) -> None:
     """A project through the services and one batch through the engine (inline job)."""
-    services.create_project(essaim.db, parse_spec(spec))
-    handle = essaim.add_batch(spec["slug"], filename, data)
+    services.create_project(essaim.db, parse_spec(spec), actor_id=OPERATOR)
+    handle = essaim.add_batch(spec["slug"], filename, data, actor_id=OPERATOR)
     assert handle.status == "finished" and handle.result["status"] == "open", handle
 
 

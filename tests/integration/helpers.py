@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import json
+import os
 import random
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.db import Database
 from engine.models import Answer, Assignment, Project, Task, WorkerSkill
@@ -33,14 +38,14 @@ def make_project(essaim: Essaim, **overrides: Any) -> ProjectInfo:
         "confidence": 0.5,
     }
     spec.update(overrides)
-    return services.create_project(essaim.db, parse_spec(spec))
+    return services.create_project(essaim.db, parse_spec(spec), actor_id=OPERATOR)
 
 
 def add_rows(essaim: Essaim, slug: str, rows: list[dict[str, str]], name: str = "b.csv") -> Any:
     """Upload rows as a CSV (header from the first row) and ingest them inline."""
     header = list(rows[0])
     lines = [",".join(header)] + [",".join(row.get(h, "") for h in header) for row in rows]
-    handle = essaim.add_batch(slug, name, ("\n".join(lines) + "\n").encode())
+    handle = essaim.add_batch(slug, name, ("\n".join(lines) + "\n").encode(), actor_id=OPERATOR)
     assert handle.status == "finished", handle.error
     return handle.result
 
@@ -174,3 +179,35 @@ def work_burst(essaim: Essaim, redis_conn: Any) -> None:
 
     queue = Queue(essaim.queue.name, connection=redis_conn)
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
+
+
+_ESSAIM_RUNNER = textwrap.dedent(
+    """
+    import json, sys
+    watched = set(json.loads(sys.argv[2]))
+    sys.argv = ["essaim", *json.loads(sys.argv[1])]
+    from engine.cli import main
+    try:
+        main()
+    except SystemExit as exit:
+        code = exit.code
+    else:
+        code = 0
+    heavy = sorted(m for m in sys.modules if m.split(".")[0] in watched or m in watched)
+    sys.stderr.write("\\n" + json.dumps({"code": code, "heavy": heavy}) + "\\n")
+    """
+)
+
+
+def run_essaim(
+    *args: str, watched: tuple[str, ...], cwd: Path | None = None
+) -> tuple[str, dict[str, Any]]:
+    """``essaim ARGS`` in a fresh interpreter: its output, exit code and the watched modules
+    (a name, or the root package of a name) it imported. ESSAIM_ settings are left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
+    done = subprocess.run(
+        [sys.executable, "-c", _ESSAIM_RUNNER, json.dumps(args), json.dumps(watched)],
+        capture_output=True, text=True, timeout=60, check=False, env=env, cwd=cwd,
+    )  # fmt: skip
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return done.stdout, report

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.models import Answer, Assignment, Identity
 from engine.replay import PLATFORM, replay
 from engine.services.importing import WORKER_NAME_MAX
@@ -16,15 +17,17 @@ from tests.integration.helpers import add_rows, count, make_project
 
 def _free_text_project(essaim) -> None:
     spec = {"name": "Relecture", "slug": "rel", "kind": "proofreading"}
-    services.create_project(essaim.db, parse_spec(spec))
-    assert essaim.add_batch("rel", "d.txt", b"Bonjour tout le monde.\n").status == ("finished")
+    services.create_project(essaim.db, parse_spec(spec), actor_id=OPERATOR)
+    assert essaim.add_batch(
+        "rel", "d.txt", b"Bonjour tout le monde.\n", actor_id=OPERATOR
+    ).status == ("finished")
 
 
 def test_a_nul_in_a_free_text_answer_is_refused_by_line(essaim):
     _free_text_project(essaim)
     data = b"task,worker,label\nd,w1,Bonjour\nd,w2,Bon\x00jour\n"
     with pytest.raises(TableError) as caught:
-        services.import_answers(essaim.db, "rel", "in.csv", data)
+        services.import_answers(essaim.db, "rel", "in.csv", data, actor_id=OPERATOR)
     assert str(caught.value) == "in.csv:3: field 'label': contains a NUL character (0x00)"
     assert count(essaim.db, Answer) == 0 and count(essaim.db, Assignment) == 0
 
@@ -35,11 +38,13 @@ def test_a_worker_name_over_the_column_is_refused_by_line(essaim):
     long = "w" * (WORKER_NAME_MAX + 1)
     data = f"task,worker,label\na,w1,cat\na,{long},dog\n".encode()
     with pytest.raises(TableError) as caught:
-        services.import_answers(essaim.db, "rp", "in.csv", data)
+        services.import_answers(essaim.db, "rp", "in.csv", data, actor_id=OPERATOR)
     assert str(caught.value).startswith("in.csv:3: field 'worker': is 129 characters long")
     assert count(essaim.db, Answer) == 0
     exact = f"task,worker,label\na,{'w' * WORKER_NAME_MAX},dog\n".encode()
-    assert services.import_answers(essaim.db, "rp", "in.csv", exact).imported == 1
+    assert (
+        services.import_answers(essaim.db, "rp", "in.csv", exact, actor_id=OPERATOR).imported == 1
+    )
 
 
 @pytest.mark.timeout(60)

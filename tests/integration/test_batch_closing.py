@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from engine import jobs, services
+from engine.actors import OPERATOR
 from engine.db import Database
 from engine.models import Task, utcnow
 from engine.services import completion
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 def _requester(essaim) -> int:
-    return services.grant_role(essaim.db, "telegram:100", "requester").id
+    return services.grant_role(essaim.db, "telegram:100", "requester", actor_id=OPERATOR).id
 
 
 def _upload(essaim, rows: str, uploader: int, name: str = "b.csv") -> int:

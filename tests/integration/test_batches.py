@@ -7,6 +7,7 @@ import json
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import InvalidUpload
 from engine.models import Batch, Item, Task
 from tests.integration.helpers import count, make_project, tasks_of, upload_csv
@@ -21,7 +22,7 @@ GOOD = [
 
 
 def _ingest(essaim, filename, data, slug="animals"):
-    batch_id = services.upload_batch(essaim.db, slug, filename, data)
+    batch_id = services.upload_batch(essaim.db, slug, filename, data, actor_id=OPERATOR)
     return batch_id, services.ingest_batch(essaim.db, batch_id)
 
 
@@ -57,7 +58,7 @@ def test_jsonl_ingestion(essaim):
 def test_bad_row_names_file_line_field_and_leaves_nothing(essaim, row, field, fragment):
     make_project(essaim)
     data = upload_csv([*GOOD, row])  # the bad row is on line 5 (header on line 1)
-    batch_id = services.upload_batch(essaim.db, "animals", "animals.csv", data)
+    batch_id = services.upload_batch(essaim.db, "animals", "animals.csv", data, actor_id=OPERATOR)
     with pytest.raises(InvalidUpload) as caught:
         services.ingest_batch(essaim.db, batch_id)
     error = caught.value
@@ -73,7 +74,7 @@ def test_bad_row_names_file_line_field_and_leaves_nothing(essaim, row, field, fr
 def test_bad_row_through_the_job_reports_failure(essaim):
     make_project(essaim)
     data = upload_csv([*GOOD, {"id": "a4", "text": "x", "gold": "horse"}])
-    handle = essaim.add_batch("animals", "animals.csv", data)
+    handle = essaim.add_batch("animals", "animals.csv", data, actor_id=OPERATOR)
     assert handle.status == "finished"
     assert handle.result["status"] == "failed"
     assert "animals.csv:5" in handle.result["error"]
@@ -84,12 +85,16 @@ def test_non_utf8_bytes_name_the_line_and_store_nothing(essaim):
     make_project(essaim)
     data = b"id,text\nx1,fine\nx2,caf" + b"\xe9\n"
     with pytest.raises(InvalidUpload) as caught:  # forced UTF-8 does not fit
-        services.upload_batch(essaim.db, "animals", "latin.csv", data, encoding="utf-8")
+        services.upload_batch(
+            essaim.db, "animals", "latin.csv", data, encoding="utf-8", actor_id=OPERATOR
+        )
     assert caught.value.line == 3
     assert str(caught.value).startswith("latin.csv:3:")
     assert count(essaim.db, Batch) == 0
     # the same bytes with the right encoding, or detected, are fine
-    batch_id = services.upload_batch(essaim.db, "animals", "latin.csv", data, encoding="latin-1")
+    batch_id = services.upload_batch(
+        essaim.db, "animals", "latin.csv", data, encoding="latin-1", actor_id=OPERATOR
+    )
     assert services.ingest_batch(essaim.db, batch_id).encoding == "iso8859-1"
     texts = sorted(t.payload["text"] for t in tasks_of(essaim.db, "animals"))
     assert texts == ["café", "fine"]

@@ -23,6 +23,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.testing import CliRunner
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.cli import app, command
 from engine.models import Project
 from tests.integration.helpers import add_rows, make_project
@@ -265,7 +266,9 @@ def test_user_text_is_printed_as_itself_never_as_markup_or_escapes(essaim, tmp_p
         session.execute(update(Project).where(Project.slug == "pets")
                         .values(name=f"Pets {MARKUP} {ESCAPES}end"))  # fmt: skip
     row = {"id": "[b]1[/b]", "text": f"look {MARKUP} {ESCAPES}here"}
-    handle = essaim.add_batch("pets", "pets.jsonl", json.dumps(row).encode() + b"\n")
+    handle = essaim.add_batch(
+        "pets", "pets.jsonl", json.dumps(row).encode() + b"\n", actor_id=OPERATOR
+    )
     assert handle.status == "finished", handle.error
     answers = tmp_path / "answers.csv"
     answers.write_text("task,worker,label\n[b]1[/b],w1,cat\n[b]1[/b],w2,dog\n[b]1[/b],w3,bird\n")
@@ -284,7 +287,7 @@ def test_user_text_is_printed_as_itself_never_as_markup_or_escapes(essaim, tmp_p
     assert f"Pets {MARKUP}" in outputs["status"].splitlines()[0]
     assert "[/]" in outputs["project"] and "[bold" in outputs["project"]
     assert "[b]1[/b]" in outputs["review"] and "look [/]" in outputs["review"]
-    task = services.review_queue(essaim.db, "pets")[0].task_id
+    task = services.review_queue(essaim.db, "pets", actor_id=OPERATOR)[0].task_id
     result = _run(url, "review", "resolve", "pets", str(task), "cat")
     assert result.exit_code == 0 and "'cat'" in result.output
     result = _run(url, "status", MARKUP)  # and in an error message

@@ -3,7 +3,7 @@ benchmarks/cli_speed.py for the figures).
 
 - ``essaim --help`` and a command's ``--help`` import no database, numpy or bot library;
 - ``essaim status`` imports the database but no numpy, sentence splitter, pyarrow, bot
-  library or alembic: the services load by name, the ledger without the quality package;
+  library or alembic: the services load by name, the unit of work without the quality package;
 - the status counts come from one pass over the tasks and still count every kind exactly;
 - the table of lazily loaded commands says what the modules really register;
 - the schema check at start-up reads one row, and agrees with alembic on the head revision.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import importlib
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -26,11 +25,13 @@ import typer
 from sqlalchemy import insert
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.cli import COMMANDS, command
 from engine.db import Database
 from engine.migrate import MIGRATIONS, current_revision, head_revision, is_current
 from engine.models import Answer, Assignment, Batch, Contributor, Item, Task
 from engine.spec import parse_spec
+from tests.integration.helpers import run_essaim
 
 pytestmark = pytest.mark.integration
 
@@ -40,34 +41,6 @@ HEAVY = ("sqlalchemy", "numpy", "telegram", "discord", "alembic", "engine.servic
 STATUS_FORBIDDEN = ("numpy", "pysbd", "pyarrow", "telegram", "discord", "alembic")
 """What ``essaim status`` has no use for: numpy and pysbd come with the answer path and the
 splitters, pyarrow with answer files, the bot libraries with ``run``, alembic with upgrades."""
-
-RUNNER = textwrap.dedent(
-    """
-    import json, sys
-    watched = set(json.loads(sys.argv[2]))
-    sys.argv = ["essaim", *json.loads(sys.argv[1])]
-    from engine.cli import main
-    try:
-        main()
-    except SystemExit as exit:
-        code = exit.code
-    else:
-        code = 0
-    heavy = sorted(m for m in sys.modules if m.split(".")[0] in watched or m in watched)
-    sys.stderr.write("\\n" + json.dumps({"code": code, "heavy": heavy}) + "\\n")
-    """
-)
-
-
-def _run(*args: str, watched: tuple[str, ...] = HEAVY) -> tuple[str, dict[str, object]]:
-    """``essaim ARGS`` in a fresh interpreter: its output, exit code and the watched modules
-    (a name, or the root package of a name) it imported. ESSAIM_ settings are left out."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
-    done = subprocess.run([sys.executable, "-c", RUNNER, json.dumps(args), json.dumps(watched)],
-                          capture_output=True, text=True, timeout=60, check=False,
-                          env=env)  # fmt: skip
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    return done.stdout, report
 
 
 @pytest.mark.parametrize(
@@ -86,14 +59,14 @@ def _run(*args: str, watched: tuple[str, ...] = HEAVY) -> tuple[str, dict[str, o
     ],
 )
 def test_help_imports_no_database_numpy_or_bot_library(args):
-    stdout, report = _run(*args)
+    stdout, report = run_essaim(*args, watched=HEAVY)
     assert report["code"] in (0, 2), stdout  # no arguments: help and usage code 2 (click)
     assert "Usage" in stdout
     assert report["heavy"] == [], f"essaim {' '.join(args)} imported {report['heavy']}"
 
 
 def test_root_help_lists_every_command_with_its_own_help():
-    stdout, _ = _run("--help")
+    stdout, _ = run_essaim("--help", watched=HEAVY)
     for name in COMMANDS:
         assert f" {name} " in stdout
     assert " run " in stdout and " chat " in stdout  # the bots' plugin, registered cheaply
@@ -154,7 +127,7 @@ def _project_with_every_kind_of_task(db: Database) -> tuple[str, list[dict[str, 
     people (one of them twice): the task rows as inserted, and the project's slug."""
     spec = {"name": "Counts [/]", "slug": "counts", "kind": "labeling",
             "labels": ["a", "b"]}  # fmt: skip
-    project_id = services.create_project(db, parse_spec(spec)).id
+    project_id = services.create_project(db, parse_spec(spec), actor_id=OPERATOR).id
     kinds = [
         ("open", False, "answer"), ("open", False, "answer"), ("complete", False, "answer"),
         ("review", False, "answer"), ("resolved", False, "answer"), ("voting", False, "answer"),
@@ -201,7 +174,7 @@ def test_status_counts_every_kind_of_task_exactly(db: Database):
     """Answer-stage tasks that are not gold, by status (an unknown status kept); every gold
     task; vote tasks in neither: the one-pass query against a count of the rows."""
     slug, rows = _project_with_every_kind_of_task(db)
-    report = services.project_status(db, slug)
+    report = services.project_status(db, slug, actor_id=OPERATOR)
     by_status = Counter(
         str(r["status"]) for r in rows if not r["is_gold"] and r["stage"] == "answer"
     )
@@ -215,12 +188,12 @@ def test_status_counts_every_kind_of_task_exactly(db: Database):
 
 def test_status_imports_no_numpy_splitter_arrow_bot_or_alembic(db: Database):
     slug, _ = _project_with_every_kind_of_task(db)
-    stdout, report = _run("--database-url", db.url, "status", slug, watched=STATUS_FORBIDDEN)
+    stdout, report = run_essaim("--database-url", db.url, "status", slug, watched=STATUS_FORBIDDEN)
     assert report["code"] == 0, stdout
     assert "items 11  answers 4  contributors 3  gold tasks 2" in stdout
     assert "Counts [/] (counts, labeling, active)" in stdout  # the name shown as text
     assert report["heavy"] == [], f"essaim status imported {report['heavy']}"
-    stdout, report = _run("--database-url", db.url, "status", slug, "--json",
+    stdout, report = run_essaim("--database-url", db.url, "status", slug, "--json",
                           watched=STATUS_FORBIDDEN)  # fmt: skip
     assert json.loads(stdout)["tasks"]["paused-by-hand"] == 1 and report["heavy"] == []
 
@@ -273,8 +246,8 @@ def test_services_load_by_name(monkeypatch):
 
 
 def test_the_database_handle_imports_neither_models_nor_quality():
-    """`engine.db` installs the ledger on every database; the ledger's statement needs the
-    models and the quality package only when a transaction has counters to write."""
+    """`engine.db` makes a `Work` for every write transaction; the counters' statement needs
+    the models and the quality package only when a transaction has counters to write."""
     done = subprocess.run(
         [sys.executable, "-c", "import sys, engine.db; print(sorted(m for m in sys.modules "
          "if m.split('.')[0] in ('numpy', 'quality') or m == 'engine.models'))"],
@@ -292,7 +265,7 @@ def test_aggregate_imports_no_pandas_database_or_bot_library(tmp_path):
     answers = tmp_path / "answers.csv"
     answers.write_text("task,worker,label\n007,w1,a\n007,w2,b\n1_10,w1,a\n1_10,w2,a\n")
     out = tmp_path / "out.csv"
-    stdout, report = _run("aggregate", str(answers), "-o", str(out), "--method", "mv",
+    stdout, report = run_essaim("aggregate", str(answers), "-o", str(out), "--method", "mv",
                           watched=AGGREGATE_FORBIDDEN)  # fmt: skip
     assert report["code"] == 0, stdout
     assert out.read_text().splitlines()[1:] == ["007,a,0.500000", "1_10,a,1.000000"]

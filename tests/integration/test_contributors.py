@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import EssaimError, PermissionDenied
 from engine.models import Answer, Assignment, Contributor, Event, Identity, RoleGrant, Task
 from engine.spec import parse_spec
@@ -54,9 +55,9 @@ def test_admins_are_bootstrapped_once(essaim):
 
 def test_grant_role_unknown_role_and_bad_identity(essaim):
     with pytest.raises(EssaimError, match="unknown role"):
-        services.grant_role(essaim.db, "telegram:5", "overlord")
+        services.grant_role(essaim.db, "telegram:5", "overlord", actor_id=OPERATOR)
     with pytest.raises(EssaimError, match="platform:id"):
-        services.grant_role(essaim.db, "telegram5", "requester")
+        services.grant_role(essaim.db, "telegram5", "requester", actor_id=OPERATOR)
     assert count(essaim.db, RoleGrant) == 0
 
 
@@ -70,7 +71,7 @@ def test_grant_role_needs_an_admin_actor(essaim):
 
 
 def test_requester_may_create_and_upload_plain_contributor_may_not(essaim):
-    requester = services.grant_role(essaim.db, "test:req", "requester")
+    requester = services.grant_role(essaim.db, "test:req", "requester", actor_id=OPERATOR)
     assert "requester" in requester.roles
     spec = parse_spec({"name": "Pets", "slug": "pets", "kind": "labeling", "labels": ["a", "b"]})
     project = services.create_project(essaim.db, spec, actor_id=requester.id)
@@ -98,11 +99,11 @@ def test_forget_contributor_keeps_answers_and_releases_leases(essaim):
     project = make_project(essaim, overlap={"min": 1, "max": 1})
     add_rows(essaim, project.slug, [{"id": f"r{i}", "text": f"row {i}"} for i in range(3)])
     ada = services.identify(essaim.db, "telegram", "7", display_name="Ada", language="fr").id
-    services.grant_role(essaim.db, "telegram:7", "moderator")
+    services.grant_role(essaim.db, "telegram:7", "moderator", actor_id=OPERATOR)
     answer(essaim, ada, project.slug, "cat", chain_next=False)
     held = offer(essaim, ada, project.slug)
 
-    released = services.forget_contributor(essaim.db, ada)
+    released = services.forget_contributor(essaim.db, ada, actor_id=OPERATOR)
 
     assert released == 1
     assert count(essaim.db, Identity, Identity.contributor_id == ada) == 0
@@ -140,13 +141,13 @@ def test_forget_also_drops_notices_link_codes_and_report_authorship(essaim):
     from engine.models import LinkCode, Outbox, TaskReport
 
     make_project(essaim, overlap={"min": 2, "max": 2})
-    requester = services.grant_role(essaim.db, "telegram:77", "requester").id
+    requester = services.grant_role(essaim.db, "telegram:77", "requester", actor_id=OPERATOR).id
     essaim.add_batch("animals", "b.csv", b"id,text\na,one\nb,two\n", actor_id=requester)
     services.create_link_code(essaim.db, requester)
     offered = services.next_task(essaim.db, requester, "animals").offer
     services.report_task(essaim.db, requester, offered.assignment_id, "my phone is 555-0100")
     assert count(essaim.db, Outbox) == 1 and count(essaim.db, LinkCode) == 1
-    services.forget_contributor(essaim.db, requester)
+    services.forget_contributor(essaim.db, requester, actor_id=OPERATOR)
     assert count(essaim.db, Outbox) == 0 and count(essaim.db, LinkCode) == 0
     assert count(essaim.db, TaskReport) == 1
     assert count(essaim.db, TaskReport, TaskReport.contributor_id.is_(None)) == 1

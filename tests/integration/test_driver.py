@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -82,3 +84,27 @@ def test_a_statement_whose_sql_depends_on_its_parameters_is_refused(db: Database
     )
     with db.read() as session, pytest.raises(ValueError, match="depends on its parameters"):
         driver.rows(session.connection(), expanding, {"ids": [1, 2]})
+
+
+def test_a_statement_compiles_once_and_its_plan_goes_with_it(db: Database) -> None:
+    statement = select(TASK_TABLE.c.id).where(TASK_TABLE.c.id == bindparam("p_task"))
+    with db.read() as session:
+        connection = session.connection()
+        assert driver.rows(connection, statement, {"p_task": -1}) == []
+        plan = driver.compiled(statement, connection.dialect)
+        assert driver.compiled(statement, connection.dialect) is plan  # compiled once
+    statement_gone, plan_gone = weakref.ref(statement), weakref.ref(plan)
+    del statement, plan
+    gc.collect()
+    assert statement_gone() is None  # the cache does not keep a statement alive
+    assert plan_gone() is None  # nor what was compiled from it
+
+
+def test_result_types_come_from_the_returning_columns(db: Database) -> None:
+    """An UPDATE ... RETURNING of a JSON column decodes it like SQLAlchemy (SQLite stores text)."""
+    task = _task(db)
+    back = (update(TASK_TABLE).where(TASK_TABLE.c.id == bindparam("p_task"))
+            .values(n_answers=TASK_TABLE.c.n_answers).returning(TASK_TABLE.c.payload,
+                                                                 TASK_TABLE.c.id))  # fmt: skip
+    with db.write() as session:
+        assert driver.first(session.connection(), back, {"p_task": task}) == ({"text": "x"}, task)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from engine.actors import OPERATOR
 from engine.cli import app
 from engine.document_export import write_documents
 from engine.errors import NotFound
@@ -90,7 +91,7 @@ def test_csv_upload_round_trips_through_every_export(essaim, tmp_path, records):
     # "answer" and "status" are also result columns: as inputs they are input.answer, ...
     header = ["id", "text", "answer", "status"]
     rows = [[rid, text, note, "=" + note] for rid, text, note in records]
-    handle = essaim.add_batch(slug, "upload.csv", _csv_upload(header, rows))
+    handle = essaim.add_batch(slug, "upload.csv", _csv_upload(header, rows), actor_id=OPERATOR)
     assert handle.status == "finished", handle.error
     paths = _export_all(essaim, slug, tmp_path)
 
@@ -119,7 +120,9 @@ def test_jsonl_upload_keeps_ids_and_texts_and_a_renamed_text_field(essaim, tmp_p
     slug = _new_project(essaim, text_field="body")
     lines = [json.dumps({"id": rid, "body": text, "extra": note}, ensure_ascii=False)
              for rid, text, note in records]  # fmt: skip
-    handle = essaim.add_batch(slug, "upload.jsonl", ("\n".join(lines) + "\n").encode())
+    handle = essaim.add_batch(
+        slug, "upload.jsonl", ("\n".join(lines) + "\n").encode(), actor_id=OPERATOR
+    )
     assert handle.status == "finished", handle.error
     paths = _export_all(essaim, slug, tmp_path)
     kept = _read_csv(paths["keep.csv"])
@@ -134,7 +137,7 @@ def test_ids_are_trimmed_only_around_and_gold_is_never_an_input(essaim, tmp_path
     data = _csv_upload(["id", "text", "gold", "media_url"],
                        [[" 007 ", " two  spaces ", "cat", "https://x/1.png"], ["7", "b", "", ""],
                         ["1_10", "c", "", ""], ["11_0", "d", "", ""]])  # fmt: skip
-    assert essaim.add_batch(slug, "g.csv", data).status == "finished"
+    assert essaim.add_batch(slug, "g.csv", data, actor_id=OPERATOR).status == "finished"
     paths = _export_all(essaim, slug, tmp_path)
     rows = _read_csv(paths["keep.csv"])
     assert [r["id"] for r in rows] == ["007", "7", "1_10", "11_0"]
@@ -148,7 +151,9 @@ def test_ids_are_trimmed_only_around_and_gold_is_never_an_input(essaim, tmp_path
 
 def test_raw_export_keeps_item_ids_and_escapes_labels(essaim, tmp_path):
     slug = _new_project(essaim, labels=["=cmd", "-1", "ok"], overlap={"min": 1, "max": 1})
-    assert essaim.add_batch(slug, "r.csv", _csv_upload(["id", "text"], [["0042", "x"]])).status
+    assert essaim.add_batch(
+        slug, "r.csv", _csv_upload(["id", "text"], [["0042", "x"]]), actor_id=OPERATOR
+    ).status
     (task,) = tasks_of(essaim.db, slug)
     answer_task(essaim, person(essaim, "ada"), slug, task.id, "=cmd", chain_next=False)
     write_export(essaim.db, slug, tmp_path / "raw.csv", raw=True)
@@ -178,7 +183,10 @@ DOCUMENT = "# Titre\r\n\r\nUne frase fausse. Une phrase juste.\r\n\r\n- point «
 
 def test_an_unanswered_document_comes_out_byte_for_byte(essaim, tmp_path):
     slug = _new_project(essaim, "proofreading", language="fr")
-    assert essaim.add_batch(slug, "notice.md", DOCUMENT.encode()).status == "finished"
+    assert (
+        essaim.add_batch(slug, "notice.md", DOCUMENT.encode(), actor_id=OPERATOR).status
+        == "finished"
+    )
     written = write_documents(essaim.db, slug, tmp_path / "one.md")
     assert (tmp_path / "one.md").read_bytes() == DOCUMENT.encode()
     assert written.paths == [str(tmp_path / "one.md")]
@@ -187,9 +195,12 @@ def test_an_unanswered_document_comes_out_byte_for_byte(essaim, tmp_path):
 
 def test_documents_into_a_folder_with_corrections(essaim, tmp_path):
     slug = _new_project(essaim, "proofreading", language="fr")
-    assert essaim.add_batch(slug, "notice.md", DOCUMENT.encode()).status == "finished"
+    assert (
+        essaim.add_batch(slug, "notice.md", DOCUMENT.encode(), actor_id=OPERATOR).status
+        == "finished"
+    )
     data = _csv_upload(["id", "text"], [["a/b", "Deux mots."], ["a_b", "Trois mots ici."]])
-    assert essaim.add_batch(slug, "rows.csv", data).status == "finished"
+    assert essaim.add_batch(slug, "rows.csv", data, actor_id=OPERATOR).status == "finished"
     first = min(tasks_of(essaim.db, slug), key=lambda task: task.id)
     answer_task(essaim, person(essaim, "ada"), slug, first.id, "Titre corrigé", chain_next=False)
     with pytest.raises(ExportError, match="several documents; give a folder"):
@@ -205,7 +216,10 @@ def test_documents_into_a_folder_with_corrections(essaim, tmp_path):
 
 def test_a_translation_is_named_after_its_target_language(essaim, tmp_path):
     slug = _new_project(essaim, "translation", source_language="en", target_language="fr")
-    assert essaim.add_batch(slug, "notice.txt", b"Hello there.\n").status == "finished"
+    assert (
+        essaim.add_batch(slug, "notice.txt", b"Hello there.\n", actor_id=OPERATOR).status
+        == "finished"
+    )
     (task,) = tasks_of(essaim.db, slug)
     answer_task(essaim, person(essaim, "ada"), slug, task.id, "Bonjour.", chain_next=False)
     written = write_documents(essaim.db, slug, tmp_path)
@@ -233,7 +247,9 @@ def cli(db, monkeypatch, tmp_path):
 
 def test_cli_errors_are_one_line(essaim, cli, tmp_path):
     slug = _new_project(essaim)
-    assert essaim.add_batch(slug, "c.csv", _csv_upload(["id", "text"], [["=x", "y"]])).status
+    assert essaim.add_batch(
+        slug, "c.csv", _csv_upload(["id", "text"], [["=x", "y"]]), actor_id=OPERATOR
+    ).status
     for args, message in [
         (["export", slug, "-o", str(tmp_path)], "is a folder"),
         (["export", slug, "--document"], "is a labeling project"),
@@ -250,13 +266,18 @@ def test_cli_errors_are_one_line(essaim, cli, tmp_path):
 
 def test_cli_exports_documents_and_formulas_keep(essaim, cli, tmp_path):
     slug = _new_project(essaim, "proofreading", language="fr")
-    assert essaim.add_batch(slug, "notice.md", DOCUMENT.encode()).status == "finished"
+    assert (
+        essaim.add_batch(slug, "notice.md", DOCUMENT.encode(), actor_id=OPERATOR).status
+        == "finished"
+    )
     result = cli("export", slug, "--document", "-o", "out/")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "notice.corrected.md").read_bytes() == DOCUMENT.encode()
     assert "1 documents written" in result.output
     labels = _new_project(essaim)
-    assert essaim.add_batch(labels, "c.csv", _csv_upload(["id", "text"], [["=x", "-y"]])).status
+    assert essaim.add_batch(
+        labels, "c.csv", _csv_upload(["id", "text"], [["=x", "-y"]]), actor_id=OPERATOR
+    ).status
     assert cli("export", labels, "--formulas", "keep", "-o", "k.csv").exit_code == 0
     assert _read_csv(tmp_path / "k.csv")[0]["id"] == "=x"
     assert cli("export", labels, "-o", "e.csv").exit_code == 0

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import InvalidUpload
 from engine.exporting import write_export
 from engine.models import Answer, Assignment, Identity
@@ -70,7 +71,7 @@ def test_write_export_files(essaim, animals, tmp_path):
 def test_import_answers_completes_tasks_and_is_idempotent(essaim, animals):
     data = _csv([("item-0", "w1", "cat"), ("item-0", "w2", "cat"), ("item-0", "w3", "cat"),
                  ("item-1", "w1", "dog")])  # fmt: skip
-    report = services.import_answers(essaim.db, animals.slug, "crowd.csv", data)
+    report = services.import_answers(essaim.db, animals.slug, "crowd.csv", data, actor_id=OPERATOR)
     assert (report.rows, report.imported, report.already_there) == (4, 4, 0)
     assert report.tasks_completed == 1
     first, second, _third = tasks_of(essaim.db, animals.slug)
@@ -80,7 +81,7 @@ def test_import_answers_completes_tasks_and_is_idempotent(essaim, animals):
     assert (row["answer"], row["status"]) == ("cat", "complete")
     assert count(essaim.db, Identity, Identity.platform == "import") == 3
 
-    again = services.import_answers(essaim.db, animals.slug, "crowd.csv", data)
+    again = services.import_answers(essaim.db, animals.slug, "crowd.csv", data, actor_id=OPERATOR)
     assert (again.imported, again.already_there, again.tasks_completed) == (0, 4, 0)
     assert count(essaim.db, Answer) == 4
     # imported workers are never offered the tasks they answered elsewhere
@@ -97,7 +98,7 @@ def test_import_answers_completes_tasks_and_is_idempotent(essaim, animals):
 def test_import_bad_row_names_line_and_stores_nothing(essaim, animals, bad, field):
     data = _csv([("item-0", "w1", "cat"), ("item-0", "w2", "cat"), bad])
     with pytest.raises(InvalidUpload) as caught:
-        services.import_answers(essaim.db, animals.slug, "crowd.csv", data)
+        services.import_answers(essaim.db, animals.slug, "crowd.csv", data, actor_id=OPERATOR)
     assert (caught.value.filename, caught.value.line, caught.value.field) == ("crowd.csv", 4, field)
     assert str(caught.value).startswith(f"crowd.csv:4: field '{field}'")
     assert count(essaim.db, Answer) == 0
@@ -107,11 +108,13 @@ def test_import_bad_row_names_line_and_stores_nothing(essaim, animals, bad, fiel
 
 def test_import_missing_columns_and_bad_encoding(essaim, animals):
     with pytest.raises(InvalidUpload, match="missing column"):
-        services.import_answers(essaim.db, animals.slug, "c.csv", b"task,label\nitem-0,cat\n")
+        services.import_answers(
+            essaim.db, animals.slug, "c.csv", b"task,label\nitem-0,cat\n", actor_id=OPERATOR
+        )
     with pytest.raises(InvalidUpload) as caught:  # detected, \xe9 would be cp1252's é
         services.import_answers(essaim.db, animals.slug, "c.csv",
                                 b"task,worker,label\nitem-0,w\xe9,cat\n",
-                                encoding="utf-8")  # fmt: skip
+                                encoding="utf-8", actor_id=OPERATOR)  # fmt: skip
     assert caught.value.line == 2
     assert count(essaim.db, Answer) == 0
 
@@ -119,13 +122,17 @@ def test_import_missing_columns_and_bad_encoding(essaim, animals):
 def test_import_into_a_sentence_task_by_position(essaim):
     make_project(essaim, slug="proof", kind="proofreading", labels=None,
                  overlap={"min": 1, "max": 1}, candidates=1)  # fmt: skip
-    handle = essaim.add_batch("proof", "doc.txt", b"One sentense. Two sentences.\n")
+    handle = essaim.add_batch(
+        "proof", "doc.txt", b"One sentense. Two sentences.\n", actor_id=OPERATOR
+    )
     assert handle.result["n_tasks"] == 2
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(
         [("task", "worker", "label"), ("doc#0", "w1", "One sentence."), ("doc#1", "w1", "no_error")]
     )
-    report = services.import_answers(essaim.db, "proof", "c.csv", buffer.getvalue().encode())
+    report = services.import_answers(
+        essaim.db, "proof", "c.csv", buffer.getvalue().encode(), actor_id=OPERATOR
+    )
     assert (report.imported, report.tasks_completed) == (2, 2)
     (row,) = services.export_items(essaim.db, "proof")
     assert row["answer"] == "One sentence. Two sentences.\n"

@@ -25,18 +25,19 @@ def _stored_answers(url: str) -> int:
     return int(stored)
 
 
-@pytest.mark.parametrize("chained", [False, True], ids=["separate", "chained"])
-def test_a_short_run_on_sqlite(tmp_path: Path, chained: bool) -> None:
+@pytest.mark.parametrize("mode", ["separate", "chained", "press"])
+def test_a_short_run_on_sqlite(tmp_path: Path, mode: str) -> None:
     url = f"sqlite:///{tmp_path}/bench.db"
-    figures = benchmark_module("hot_path").run(url, "sqlite", 2, 0.5, 200, chained)
+    figures = benchmark_module("hot_path").run(url, "sqlite", 2, 0.5, 200, mode)
     assert figures["answers"] > 0
     assert figures["answers"] == _stored_answers(url)
     assert figures["submit_p50"] <= figures["submit_p99"]
     assert figures["client_cpu"] > 0 and math.isnan(figures["wal_records"])
 
 
-def test_a_short_chained_run_on_postgresql(fresh_postgres_url: str) -> None:
-    figures = benchmark_module("hot_path").run(fresh_postgres_url, "postgresql", 2, 0.5, 200, True)
+@pytest.mark.parametrize("mode", ["chained", "press"])
+def test_a_short_run_on_postgresql(fresh_postgres_url: str, mode: str) -> None:
+    figures = benchmark_module("hot_path").run(fresh_postgres_url, "postgresql", 2, 0.5, 200, mode)
     assert figures["answers"] > 0
     assert figures["answers"] == _stored_answers(fresh_postgres_url)
     assert figures["client_cpu"] > 0 and figures["server_cpu"] > 0

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.db import Database
 from engine.errors import EssaimError
 from engine.models import Contributor, Identity, RoleGrant
@@ -93,7 +94,9 @@ def test_the_cli_refuses_and_creates_no_phantom_account(db, identity):
 def test_an_unknown_project_creates_no_account(essaim):
     before = _accounts(essaim.db)
     with pytest.raises(EssaimError, match="not found"):
-        services.grant_role(essaim.db, "telegram:5001", "moderator", project="nope")
+        services.grant_role(
+            essaim.db, "telegram:5001", "moderator", project="nope", actor_id=OPERATOR
+        )
     assert _accounts(essaim.db) == before
 
 
@@ -105,6 +108,8 @@ def test_a_per_project_grant_prints_the_roles_on_that_project(essaim):
     # elsewhere the person is a contributor only, and says so
     result = _cli(essaim.db, "role", "grant", "telegram:5001", "requester")
     assert result.output.strip() == "telegram:5001: roles contributor, requester"
-    info = services.grant_role(essaim.db, "telegram:5001", "moderator", project="animals")
+    info = services.grant_role(
+        essaim.db, "telegram:5001", "moderator", project="animals", actor_id=OPERATOR
+    )
     assert info.roles == ("contributor", "moderator", "requester")
     assert _accounts(essaim.db) == (1, 1, 2)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.services.ingesting import _same_json
 from tests.integration.helpers import make_project
 
@@ -41,7 +42,7 @@ def test_item_and_task_payloads_are_stored_as_read(essaim):
         {"id": "b", "ok": True, "text": "vu", "n": 2},  # the task puts text first
     ]
     data = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
-    batch_id = services.upload_batch(essaim.db, "animals", "rows.jsonl", data)
+    batch_id = services.upload_batch(essaim.db, "animals", "rows.jsonl", data, actor_id=OPERATOR)
     services.ingest_batch(essaim.db, batch_id)
     items = [json.loads(payload) for payload in _stored(essaim.db, "item")]
     tasks = [json.loads(payload) for payload in _stored(essaim.db, "task")]

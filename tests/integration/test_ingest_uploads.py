@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import InvalidUpload
 from engine.models import Batch, BatchChunk, Item, Project, Task
 from engine.services import ingesting
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 
 def _ingest(essaim, filename, data, slug="animals", **options):
-    batch_id = services.upload_batch(essaim.db, slug, filename, data, **options)
+    batch_id = services.upload_batch(essaim.db, slug, filename, data, actor_id=OPERATOR, **options)
     return batch_id, services.ingest_batch(essaim.db, batch_id)
 
 
@@ -62,7 +63,8 @@ def test_sixty_bad_lines_list_fifty_then_the_count_and_store_nothing(essaim):
     rows = ["id,text,gold"] + [f"g{n},fine {n}," for n in range(40)]
     rows += [f"b{n},bad {n},horse" for n in range(60)]
     batch_id = services.upload_batch(essaim.db, "animals", "bad.csv",
-                                     ("\n".join(rows) + "\n").encode())  # fmt: skip
+                                     ("\n".join(rows) + "\n").encode(),
+                                     actor_id=OPERATOR)  # fmt: skip
     with pytest.raises(UploadRefused) as caught:
         services.ingest_batch(essaim.db, batch_id)
     lines = str(caught.value).split("\n")
@@ -82,11 +84,13 @@ def test_the_same_file_twice_is_refused_unless_forced(essaim):
     data = b"id,text\na,one\nb,two\n"
     _ingest(essaim, "first.csv", data)
     with pytest.raises(InvalidUpload) as caught:
-        services.upload_batch(essaim.db, "animals", "again.csv", data)
+        services.upload_batch(essaim.db, "animals", "again.csv", data, actor_id=OPERATOR)
     assert "already uploaded" in str(caught.value) and "--force" in str(caught.value)
     assert count(essaim.db, Batch) == 1
     # forced, the same ids are still refused unless allowed too
-    batch_id = services.upload_batch(essaim.db, "animals", "again.csv", data, force=True)
+    batch_id = services.upload_batch(
+        essaim.db, "animals", "again.csv", data, force=True, actor_id=OPERATOR
+    )
     with pytest.raises(UploadRefused, match="--allow-repeated-ids"):
         services.ingest_batch(essaim.db, batch_id)
     _, report = _ingest(essaim, "again.csv", data, force=True, allow_repeated_ids=True)
@@ -97,17 +101,20 @@ def test_the_same_file_twice_is_refused_unless_forced(essaim):
 def test_a_failed_batch_does_not_count_as_uploaded(essaim):
     make_project(essaim)
     data = b"id,text\na,\n"
-    batch_id = services.upload_batch(essaim.db, "animals", "x.csv", data)
+    batch_id = services.upload_batch(essaim.db, "animals", "x.csv", data, actor_id=OPERATOR)
     with pytest.raises(InvalidUpload):
         services.ingest_batch(essaim.db, batch_id)
-    services.upload_batch(essaim.db, "animals", "x.csv", data)  # not refused as a double
+    services.upload_batch(
+        essaim.db, "animals", "x.csv", data, actor_id=OPERATOR
+    )  # not refused as a double
 
 
 def test_ids_of_an_earlier_batch_are_refused_and_listed(essaim):
     make_project(essaim)
     _ingest(essaim, "one.csv", b"id,text\na1,x\na2,y\na3,z\n")
     batch_id = services.upload_batch(essaim.db, "animals", "two.csv",
-                                     b"id,text\nnew,x\na3,y\na1,z\n")  # fmt: skip
+                                     b"id,text\nnew,x\na3,y\na1,z\n",
+                                     actor_id=OPERATOR)  # fmt: skip
     with pytest.raises(UploadRefused) as caught:
         services.ingest_batch(essaim.db, batch_id)
     message = str(caught.value)
@@ -162,7 +169,7 @@ def test_gold_and_Gold_together_are_refused_naming_the_column(essaim):
 def test_what_postgresql_refuses_is_refused_on_both(essaim, filename, data, line, field,
                                                     fragment):  # fmt: skip
     make_project(essaim)
-    batch_id = services.upload_batch(essaim.db, "animals", filename, data)
+    batch_id = services.upload_batch(essaim.db, "animals", filename, data, actor_id=OPERATOR)
     with pytest.raises(UploadRefused) as caught:
         services.ingest_batch(essaim.db, batch_id)
     assert (caught.value.line, caught.value.field) == (line, field)
@@ -175,7 +182,9 @@ def test_what_postgresql_refuses_is_refused_on_both(essaim, filename, data, line
 
 def test_an_unexpected_error_leaves_the_batch_failed(essaim, monkeypatch):
     make_project(essaim)
-    batch_id = services.upload_batch(essaim.db, "animals", "b.csv", b"id,text\n1,a\n")
+    batch_id = services.upload_batch(
+        essaim.db, "animals", "b.csv", b"id,text\n1,a\n", actor_id=OPERATOR
+    )
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -188,7 +197,9 @@ def test_an_unexpected_error_leaves_the_batch_failed(essaim, monkeypatch):
     assert report.error == "b.csv: ingestion failed (RuntimeError: disk on fire)"
     assert count(essaim.db, Item) == 0
     # through the job queue (inline): the handle fails, the batch is failed, not pending
-    batch_id = services.upload_batch(essaim.db, "animals", "c.csv", b"id,text\n2,b\n")
+    batch_id = services.upload_batch(
+        essaim.db, "animals", "c.csv", b"id,text\n2,b\n", actor_id=OPERATOR
+    )
     handle = essaim.ingest(batch_id)
     assert handle.status == "failed" and "disk on fire" in (handle.error or "")
     assert services.batch_report(essaim.db, batch_id).status == "failed"
@@ -205,7 +216,9 @@ def test_fifty_thousand_rows_in_one_go(essaim, monkeypatch):
         buffer.write(f'{i:06d}-é,"Ligne {i}, « {i * 7} »\n2e ligne",{gold}\r\n')
     data = buffer.getvalue().encode()
     seen: dict[str, int] = {}
-    batch_id = services.upload_batch(essaim.db, "animals", "big.csv", io.BytesIO(data))
+    batch_id = services.upload_batch(
+        essaim.db, "animals", "big.csv", io.BytesIO(data), actor_id=OPERATOR
+    )
 
     def progress(stage: str, rows: int) -> None:
         seen[stage] = seen.get(stage, 0) + rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import jobs, services
+from engine.actors import OPERATOR
 from engine.models import Item, Task
 from tests.integration.helpers import count, make_project, upload_csv, work_burst
 
@@ -15,7 +16,7 @@ def test_ingest_job_runs_on_rq(rq_essaim, redis_conn):
     assert not rq_essaim.queue.is_inline
     make_project(rq_essaim)
     rows = [{"id": f"r{i}", "text": f"row {i}", "gold": "cat" if i == 0 else ""} for i in range(4)]
-    handle = rq_essaim.add_batch("animals", "b.csv", upload_csv(rows))
+    handle = rq_essaim.add_batch("animals", "b.csv", upload_csv(rows), actor_id=OPERATOR)
     assert handle.status == "queued" and handle.id != "inline"
     assert count(rq_essaim.db, Item) == 0  # nothing before a worker runs it
     assert rq_essaim.queue.fetch(handle).status == "queued"
@@ -31,7 +32,7 @@ def test_ingest_job_runs_on_rq(rq_essaim, redis_conn):
 def test_bad_upload_job_returns_the_failed_report(rq_essaim, redis_conn):
     make_project(rq_essaim)
     data = upload_csv([{"id": "r1", "text": "fine"}, {"id": "r1", "text": "again"}])
-    handle = rq_essaim.add_batch("animals", "dup.csv", data)
+    handle = rq_essaim.add_batch("animals", "dup.csv", data, actor_id=OPERATOR)
     work_burst(rq_essaim, redis_conn)
     done = rq_essaim.queue.fetch(handle)
     assert done.status == "finished"

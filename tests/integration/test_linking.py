@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import Conflict, EssaimError
 from engine.models import Identity, LinkCode, TaskReport, utcnow
 from tests.integration.helpers import (
@@ -138,13 +139,13 @@ def test_two_reports_send_a_task_to_review(essaim, animals):
     with essaim.db.read() as session:
         lengths = [len(r.reason) for r in session.query(TaskReport).order_by(TaskReport.id)]
     assert lengths == [len("offensive text"), 1000]
-    queue = services.review_queue(essaim.db, animals.slug)
+    queue = services.review_queue(essaim.db, animals.slug, actor_id=OPERATOR)
     assert [item.task_id for item in queue] == [first.task_id]
     assert_lease_counters(essaim.db)
 
 
 def test_batch_notices_reach_every_linked_account_in_their_language(essaim):
-    requester = services.grant_role(essaim.db, "telegram:7", "requester").id
+    requester = services.grant_role(essaim.db, "telegram:7", "requester", actor_id=OPERATOR).id
     services.set_language(essaim.db, requester, "fr")
     code = services.create_link_code(essaim.db, requester)
     services.redeem_link_code(essaim.db, code.code, "discord", "77")
@@ -154,5 +155,7 @@ def test_batch_notices_reach_every_linked_account_in_their_language(essaim):
     [discord] = services.take_notices(essaim.db, "discord")
     assert (telegram.external_id, discord.external_id) == ("7", "77")
     assert telegram.data["n_items"] == 1 and telegram.language == discord.language == "fr"
-    essaim.add_batch("animals", "c.csv", b"text\nbye\n")  # no uploader: nobody to tell
+    essaim.add_batch(
+        "animals", "c.csv", b"text\nbye\n", actor_id=OPERATOR
+    )  # no uploader: nobody to tell
     assert services.take_notices(essaim.db, "telegram") == []

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import InvalidUpload
 from engine.models import Outbox
 from tests.integration.helpers import count, make_project, person
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def _uploader(essaim, platform="telegram", external="100"):
-    info = services.grant_role(essaim.db, f"{platform}:{external}", "requester")
+    info = services.grant_role(essaim.db, f"{platform}:{external}", "requester", actor_id=OPERATOR)
     return info.id
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.models import Answer, Assignment, Identity, Item, Task
 from engine.replay import PLATFORM, read_truth, replay
 from engine.tables import TableError
@@ -112,16 +113,16 @@ def test_import_short_row_stores_nothing_and_ids_stay_exact(essaim):
     add_rows(essaim, "rp", [{"id": "007", "text": "a"}, {"id": "7", "text": "b"}])
     short = b"task,worker,label\n007,w1,cat\n7,w2\n"
     with pytest.raises(TableError) as caught:
-        services.import_answers(essaim.db, "rp", "in.csv", short)
+        services.import_answers(essaim.db, "rp", "in.csv", short, actor_id=OPERATOR)
     assert str(caught.value).startswith("in.csv:3: field 'label': row has 2 fields")
     assert count(essaim.db, Answer) == 0 and count(essaim.db, Assignment) == 0
     many = b"task,worker,label\n" + b"".join(b"nope,w,cat\n" for _ in range(3)) + b"7,w,horse\n"
     with pytest.raises(TableError) as caught:
-        services.import_answers(essaim.db, "rp", "in.csv", many)
+        services.import_answers(essaim.db, "rp", "in.csv", many, actor_id=OPERATOR)
     assert caught.value.total == 4  # every bad row named at once
     assert count(essaim.db, Answer) == 0
     data = "task;worker;label\n007;Zoé;dog\n".encode("cp1252")  # French Excel
-    report = services.import_answers(essaim.db, "rp", "in.csv", data)
+    report = services.import_answers(essaim.db, "rp", "in.csv", data, actor_id=OPERATOR)
     assert report.imported == 1
     with essaim.db.read() as session:
         item = session.execute(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.models import Assignment, utcnow
 from engine.scheduling import gold_rate_for
 from tests.integration.helpers import (
@@ -224,11 +225,11 @@ def test_paused_or_closed_project_offers_nothing(essaim):
     project = make_project(essaim)
     add_rows(essaim, project.slug, _rows(2))
     ada = person(essaim, "ada")
-    services.set_project_status(essaim.db, project.slug, "paused")
+    services.set_project_status(essaim.db, project.slug, "paused", actor_id=OPERATOR)
     assert services.next_task(essaim.db, ada, project.slug).status == "closed"
-    services.set_project_status(essaim.db, project.slug, "closed")
+    services.set_project_status(essaim.db, project.slug, "closed", actor_id=OPERATOR)
     assert services.next_task(essaim.db, ada, project.slug).status == "closed"
-    services.set_project_status(essaim.db, project.slug, "active")
+    services.set_project_status(essaim.db, project.slug, "active", actor_id=OPERATOR)
     assert services.next_task(essaim.db, ada, project.slug).status == "task"
 
 

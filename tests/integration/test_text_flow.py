@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.models import Answer, Result, Task
 from tests.integration.helpers import NO_GOLD, count, make_project, person, tasks_of
 
@@ -26,7 +27,7 @@ def _project(essaim, kind="proofreading", **overrides):
 
 
 def _upload(essaim, text, name="doc.txt"):
-    handle = essaim.add_batch("text", name, text.encode())
+    handle = essaim.add_batch("text", name, text.encode(), actor_id=OPERATOR)
     assert handle.status == "finished" and handle.result["status"] == "open", handle
     return handle.result
 
@@ -147,9 +148,9 @@ def test_none_sends_back_for_new_candidates_then_to_review(essaim):
             select(func.count()).where(Answer.task_id == sentence.id, Answer.counted.is_(False))
         ).scalar_one()
     assert rejected == 3  # the first round's candidates no longer count
-    (item,) = services.review_queue(essaim.db, "text")
+    (item,) = services.review_queue(essaim.db, "text", actor_id=OPERATOR)
     assert item.task_id == sentence.id
-    services.resolve_review(essaim.db, "text", sentence.id, "This is right.")
+    services.resolve_review(essaim.db, "text", sentence.id, "This is right.", actor_id=OPERATOR)
     (row,) = services.export_items(essaim.db, "text")
     assert row["answer"] == "This is right.\n" and row["status"] == "complete"
     assert all(t.status in ("complete", "resolved") for t in tasks_of(essaim.db, "text"))

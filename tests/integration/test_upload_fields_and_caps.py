@@ -8,6 +8,7 @@ import json
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.errors import InvalidUpload
 from engine.exporting import write_export
 from engine.spec import parse_spec
@@ -18,16 +19,16 @@ pytestmark = pytest.mark.integration
 
 def _proof(essaim, **overrides):
     spec = {"name": "Proof", "slug": "proof", "kind": "proofreading", "language": "en"}
-    return services.create_project(essaim.db, parse_spec({**spec, **overrides}))
+    return services.create_project(essaim.db, parse_spec({**spec, **overrides}), actor_id=OPERATOR)
 
 
 def _ingest(essaim, slug: str, filename: str, data: bytes, **limits):
-    batch_id = services.upload_batch(essaim.db, slug, filename, data, **limits)
+    batch_id = services.upload_batch(essaim.db, slug, filename, data, actor_id=OPERATOR, **limits)
     return batch_id, services.ingest_batch(essaim.db, batch_id)
 
 
 def _refused(essaim, slug: str, filename: str, data: bytes, **limits) -> tuple[str, str]:
-    batch_id = services.upload_batch(essaim.db, slug, filename, data, **limits)
+    batch_id = services.upload_batch(essaim.db, slug, filename, data, actor_id=OPERATOR, **limits)
     with pytest.raises(InvalidUpload) as refused:
         services.ingest_batch(essaim.db, batch_id)
     return str(refused.value), services.batch_report(essaim.db, batch_id).status
@@ -47,13 +48,15 @@ def test_a_text_column_beside_another_text_field_is_refused_naming_it(essaim, ki
         extra = ({"source_language": "en", "target_language": "fr"} if kind == "translation"
                  else {"language": "en"})  # fmt: skip
         spec = {"name": "Texts", "slug": "texts", "kind": kind, "text_field": "body", **extra}
-        services.create_project(essaim.db, parse_spec(spec))
+        services.create_project(essaim.db, parse_spec(spec), actor_id=OPERATOR)
         slug = "texts"
     error, status = _refused(essaim, slug, "clash.csv", CLASH_CSV)
     assert "clash.csv:2: field 'text':" in error and "clash.csv:3: field 'text':" in error
     assert "column 'body' (text_field)" in error and "rename it" in error
     assert status == "failed"
-    assert services.project_status(essaim.db, slug).items == 0  # nothing half stored
+    assert (
+        services.project_status(essaim.db, slug, actor_id=OPERATOR).items == 0
+    )  # nothing half stored
 
 
 def test_every_uploaded_field_comes_out_under_its_own_name(essaim, tmp_path):
@@ -89,7 +92,10 @@ def test_a_document_making_more_tasks_than_the_row_limit_is_refused(essaim):
         "long.md:1: makes more than 10 tasks, the row limit (it counts tasks too): split it "
         "into several uploads"
     )
-    assert status == "failed" and services.project_status(essaim.db, "proof").items == 0
+    assert (
+        status == "failed"
+        and services.project_status(essaim.db, "proof", actor_id=OPERATOR).items == 0
+    )
 
 
 def test_rows_of_several_sentences_count_every_task(essaim):

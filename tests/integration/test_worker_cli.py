@@ -14,6 +14,7 @@ import time
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.spec import parse_spec
 from tests.conftest import REDIS_URL
 
@@ -36,7 +37,7 @@ def test_jobs_go_through_redis_and_the_worker(pg_db, redis_conn, tmp_path):
     env = dict(os.environ, ESSAIM_REDIS_URL=REDIS_URL, ESSAIM_DATABASE_URL=pg_db.url,
                ESSAIM_QUEUE_NAME="essaim-test")  # fmt: skip
     spec = {"name": "Queued", "slug": "queued", "kind": "labeling", "labels": ["a", "b"]}
-    services.create_project(pg_db, parse_spec(spec))
+    services.create_project(pg_db, parse_spec(spec), actor_id=OPERATOR)
     rows = tmp_path / "rows.csv"
     rows.write_text("id,text\n" + "".join(f"r{i},row {i}\n" for i in range(50)))
 
@@ -48,7 +49,7 @@ def test_jobs_go_through_redis_and_the_worker(pg_db, redis_conn, tmp_path):
     out, err = adder.communicate(timeout=120)
     assert adder.returncode == 0, err
     assert '"n_items": 50' in out
-    assert services.project_status(pg_db, "queued").items == 50
+    assert services.project_status(pg_db, "queued", actor_id=OPERATOR).items == 50
 
     target = tmp_path / "export.csv"
     exporter = _essaim(env, "export", "queued", "-o", str(target))

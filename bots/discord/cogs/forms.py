@@ -1,4 +1,5 @@
-"""Submitted forms, routed by their ``custom_id`` (so they work after a restart)."""
+"""Submitted forms, routed by their ``custom_id`` (so they work after a restart): the
+payload of the press that opened the form, judged by `Chat.form`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import discord
 from discord.ext import commands
 
 from bots.core import Chat
-from bots.core import payload as p
 from bots.discord import flow, ids, modals
 
 
@@ -25,15 +25,7 @@ class Forms(commands.Cog):
         if not str(custom_id).startswith(ids.MODAL):
             return  # not one of ours
         text = modals.submitted_values(data.get("components", [])).get(modals.FIELD, "")
-        match ids.parse_modal(custom_id):
-            case p.WriteAnswer(assignment_id):
-                await flow.component(interaction, Chat.answer, assignment_id, text)
-            case p.Report(assignment_id):
-                await flow.component(interaction, Chat.report, assignment_id, text)
-            case p.ReviewWrite(task_id):
-                await flow.component(interaction, Chat.review_write, task_id, text)
-            case _:
-                await flow.component(interaction, Chat.bad_button)
+        await flow.component(interaction, Chat.form, ids.parse_modal(custom_id), text)
 
 
 async def setup(bot: commands.Bot) -> None:

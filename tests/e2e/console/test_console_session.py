@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bots.console.session import PLATFORM, ConsoleSession
 from bots.core import Chat, User
 from engine import services
+from engine.actors import OPERATOR
 from engine.app import Essaim
 from engine.models import Identity
 from engine.spec import parse_spec
@@ -62,7 +63,7 @@ def test_unknown_input_changes_nothing(essaim: Essaim):
     make_project(essaim, MOOD, "m.csv", b"id,text\nc1,I love it\n")
     out = session(essaim, ["7", "maybe", "q"], project="mood")
     assert sum("Not understood" in line for line in out) == 2
-    assert services.project_status(essaim.db, "mood").answers == 0
+    assert services.project_status(essaim.db, "mood", actor_id=OPERATOR).answers == 0
 
 
 def test_proofreading_enter_alone_is_no_error_and_text_is_a_correction(essaim: Essaim):
@@ -72,7 +73,7 @@ def test_proofreading_enter_alone_is_no_error_and_text_is_a_correction(essaim: E
     assert "press Enter alone if there is no error" in text
     values = {str(r) for r in services.export_answers(essaim.db, "proof")}
     assert any("The cat sat on the mat." in v for v in values)
-    assert services.project_status(essaim.db, "proof").answers == 2
+    assert services.project_status(essaim.db, "proof", actor_id=OPERATOR).answers == 2
 
 
 def test_end_of_input_quits_and_the_next_session_continues(essaim: Essaim):
@@ -80,14 +81,14 @@ def test_end_of_input_quits_and_the_next_session_continues(essaim: Essaim):
     session(essaim, ["1"], project="mood")  # the input ends: the session ends cleanly
     out = session(essaim, ["2", "", "q"], project="mood")
     assert any("No task left" in line for line in out)
-    assert services.project_status(essaim.db, "mood").answers == 2
+    assert services.project_status(essaim.db, "mood", actor_id=OPERATOR).answers == 2
 
 
 def test_notices_for_this_person_are_shown_between_tasks(essaim: Essaim):
     """Ana uploads (through the neutral use case) and completes her own batch."""
-    services.create_project(essaim.db, parse_spec(MOOD))
+    services.create_project(essaim.db, parse_spec(MOOD), actor_id=OPERATOR)
     for name in ("ana", "zoe"):
-        services.grant_role(essaim.db, f"{PLATFORM}:{name}", "requester")
+        services.grant_role(essaim.db, f"{PLATFORM}:{name}", "requester", actor_id=OPERATOR)
     ana = User(PLATFORM, "ana", "Ana", "en")
     received = Chat(essaim).upload(ana, "mood", "m.csv", b"id,text\nc1,I love it\n")
     assert received.lines[0].key == "upload.received"

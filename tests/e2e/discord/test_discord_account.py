@@ -4,6 +4,7 @@ import pytest
 
 from bots.core import Chat, User
 from engine import services
+from engine.actors import OPERATOR
 from engine.spec import parse_spec
 from tests.e2e.builders import make_project
 from tests.e2e.discord.dc_harness import ALICE, BRUNO, MOOD, MOOD_CSV, RITA, Discord, custom_ids
@@ -59,8 +60,8 @@ def test_language_buttons_and_the_language_option(dc: Discord):
 
 
 def test_the_uploader_is_told_by_dm_when_the_batch_is_complete(dc: Discord):
-    services.create_project(dc.essaim.db, parse_spec(MOOD))
-    services.grant_role(dc.essaim.db, f"discord:{RITA.id}", "requester")
+    services.create_project(dc.essaim.db, parse_spec(MOOD), actor_id=OPERATOR)
+    services.grant_role(dc.essaim.db, f"discord:{RITA.id}", "requester", actor_id=OPERATOR)
     dc.command(RITA, "upload", file=("mood.csv", MOOD_CSV), project="mood")
     answers = []
     for person in (ALICE, BRUNO):
@@ -78,7 +79,7 @@ def test_the_uploader_is_told_by_dm_when_the_batch_is_complete(dc: Discord):
 
 
 def test_help_names_discords_own_commands(dc: Discord):
-    services.grant_role(dc.essaim.db, f"discord:{ALICE.id}", "requester")
+    services.grant_role(dc.essaim.db, f"discord:{ALICE.id}", "requester", actor_id=OPERATOR)
     text = "\n".join(dc.texts(dc.command(ALICE, "help")))
     assert "/task — your next task" in text and "/upload — send a file" in text
     assert "/next" not in text and "/pause" not in text and "caption" not in text

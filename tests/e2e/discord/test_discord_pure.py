@@ -1,10 +1,18 @@
-"""Pure functions of the Discord adapter: escaping, splitting, custom ids, layout."""
+"""Pure functions of the Discord adapter: escaping, splitting, custom ids, layout, styles."""
 
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import discord
 import pytest
 
 from bots.core import payload as p
-from bots.core.replies import Button, msg
-from bots.discord import ids
+from bots.core.payload import Kind
+from bots.core.replies import Button, button, msg
+from bots.discord import components, ids, items, presses
 from bots.discord.layout import layout
 from bots.discord.markdown import escape, split_message
 from bots.discord.modals import submitted_values
@@ -83,8 +91,8 @@ def test_custom_ids_namespaces_and_modal_parsing():
 
 
 def answers(n: int, aid: int = 3) -> tuple[tuple[Button, ...], ...]:
-    choices = tuple(Button(f"l{i}", p.encode(p.Answer(aid, f"l{i}"))) for i in range(n))
-    tools = (Button(msg("button.skip"), p.encode(p.Skip(aid))),)
+    choices = tuple(button(f"l{i}", p.Answer(aid, f"l{i}")) for i in range(n))
+    tools = (button(msg("button.skip"), p.Skip(aid)),)
     return ((*choices,), tools)
 
 
@@ -110,3 +118,64 @@ def test_a_submitted_form_is_read_in_rows_and_labels():
     labels = [{"type": 18, "component": {"type": 4, "custom_id": "text", "value": "B"}}]
     assert submitted_values(rows) == {"text": "A"}
     assert submitted_values(labels) == {"text": "B"}
+
+
+def test_layout_places_buttons_by_kind_and_owner_not_by_payload_string():
+    owner = p.TextRef("answer", 3)
+    choices = tuple(Button(f"l{i}", f"opaque-{i}", Kind.CHOICE, owner) for i in range(6))
+    looks_like_an_answer = Button("x", "a:3:x")  # a tool by kind, whatever its payload says
+    built = layout((choices, (looks_like_an_answer,)))
+    assert built.select is not None and built.select.owner == 3
+    assert [o.value for o in built.select.options] == [f"opaque-{i}" for i in range(6)]
+    assert built.rows == ((looks_like_an_answer,),)
+
+
+def test_a_reviews_picks_make_a_menu_without_a_task_pager():
+    picks = tuple(button(str(i), p.ReviewPick(9, i)) for i in range(30))
+    built = layout((picks,))
+    assert built.select is not None and built.select.owner == 9
+    assert built.pager is None
+
+
+def test_a_multi_select_keeps_done_out_of_the_rows():
+    toggles = tuple(button(f"c{i}", p.MultiToggle(4, 1 << i)) for i in range(6))
+    done, skip = button("done", p.MultiSubmit(4, 0)), button("skip", p.Skip(4))
+    built = layout((toggles, (done, skip)))
+    assert built.select is not None and built.select.multi and built.select.owner == 4
+    assert built.rows == ((skip,),)
+
+
+def test_a_buttons_style_is_its_kind():
+    styles = {
+        kind: components.payload_button("en", Button("x", "n", kind)).item.style for kind in Kind
+    }
+    assert styles == {
+        Kind.CHOICE: discord.ButtonStyle.primary,
+        Kind.SUBMIT: discord.ButtonStyle.primary,
+        Kind.DANGER: discord.ButtonStyle.danger,
+        Kind.TOGGLE: discord.ButtonStyle.secondary,
+        Kind.TOOL: discord.ButtonStyle.secondary,
+    }
+
+
+def test_a_press_calls_the_flow_directly(monkeypatch):
+    seen = []
+
+    async def press(interaction, data):
+        seen.append((interaction, data))
+
+    class Client:
+        def dispatch(self, *args):
+            raise AssertionError("a press is no bot event")
+
+    monkeypatch.setattr(presses, "press", press)
+    interaction = SimpleNamespace(client=Client())
+    asyncio.run(items.PayloadButton("s:3").callback(interaction))
+    assert seen == [(interaction, "s:3")]
+
+
+@pytest.mark.parametrize("module", ["items", "presses", "flow", "send", "components"])
+def test_the_modules_a_press_goes_through_import_in_any_order(module):
+    """A press leads from the items to the flow and back to the items that draw a reply."""
+    root = Path(__file__).resolve().parents[3]
+    subprocess.run([sys.executable, "-c", f"import bots.discord.{module}"], cwd=root, check=True)

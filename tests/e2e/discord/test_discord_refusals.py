@@ -3,6 +3,7 @@
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from tests.e2e.builders import make_project
 from tests.e2e.discord.dc_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Discord
 
@@ -15,7 +16,7 @@ def test_someone_elses_assignment_is_refused_and_nothing_stored(dc: Discord):
     dc.command(BRUNO, "task")
     calls = dc.press(BRUNO, alice_card.message, "essaim:a:1:negative")
     assert any("not for you" in t or "pas pour vous" in t for t in dc.texts(calls))
-    assert services.project_status(dc.essaim.db, "mood").answers == 0
+    assert services.project_status(dc.essaim.db, "mood", actor_id=OPERATOR).answers == 0
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ def test_garbage_and_unknown_ids_are_refused(dc: Discord, forged: str):
     assert calls and calls[0].callback_type == 6
     assert dc.texts(calls), "the user is told"
     assert not dc.cards(calls)
-    assert services.project_status(dc.essaim.db, "mood").answers == 0
+    assert services.project_status(dc.essaim.db, "mood", actor_id=OPERATOR).answers == 0
 
 
 def test_a_forged_menu_value_is_refused(dc: Discord):
@@ -53,7 +54,7 @@ def test_a_forged_menu_value_is_refused(dc: Discord):
         }
     ]
     dc.press(BRUNO, message, "essaim-ui:sel:1:0", values=["a:1:positive"])
-    assert services.project_status(dc.essaim.db, "mood").answers == 0
+    assert services.project_status(dc.essaim.db, "mood", actor_id=OPERATOR).answers == 0
 
 
 def test_a_form_for_someone_elses_task_stores_nothing(dc: Discord):
@@ -61,4 +62,4 @@ def test_a_form_for_someone_elses_task_stores_nothing(dc: Discord):
     dc.command(ALICE, "task")
     calls = dc.submit(BRUNO, "essaim-modal:w:1", "positive")
     assert dc.texts(calls)
-    assert services.project_status(dc.essaim.db, "mood").answers == 0
+    assert services.project_status(dc.essaim.db, "mood", actor_id=OPERATOR).answers == 0

@@ -3,6 +3,7 @@
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from engine.spec import parse_spec
 from tests.e2e.builders import make_project
 from tests.e2e.discord.dc_harness import (
@@ -23,8 +24,8 @@ NO_MENTIONS = {"parse": []}
 
 
 def test_an_uploaded_mention_stays_text(dc: Discord):
-    services.create_project(dc.essaim.db, parse_spec(MOOD))
-    services.grant_role(dc.essaim.db, f"discord:{RITA.id}", "requester")
+    services.create_project(dc.essaim.db, parse_spec(MOOD), actor_id=OPERATOR)
+    services.grant_role(dc.essaim.db, f"discord:{RITA.id}", "requester", actor_id=OPERATOR)
     csv = b"id,text\nm1,@everyone look at <@123> and <@&456> **now**\n"
     calls = dc.command(RITA, "upload", file=("mentions.csv", csv), project="mood")
     assert any("is ready" in t for t in dc.texts(calls)), dc.texts(calls)
@@ -37,10 +38,10 @@ def test_an_uploaded_mention_stays_text(dc: Discord):
 
 
 def test_a_contributor_cannot_upload(dc: Discord):
-    services.create_project(dc.essaim.db, parse_spec(MOOD))
+    services.create_project(dc.essaim.db, parse_spec(MOOD), actor_id=OPERATOR)
     calls = dc.command(ALICE, "upload", file=("m.csv", MOOD_CSV), project="mood")
     assert any("requester" in t for t in dc.texts(calls))
-    assert services.project_status(dc.essaim.db, "mood").items == 0
+    assert services.project_status(dc.essaim.db, "mood", actor_id=OPERATOR).items == 0
 
 
 def test_replies_in_a_guild_channel_are_ephemeral_and_in_a_dm_not(dc: Discord):
@@ -70,19 +71,19 @@ def test_a_moderator_decides_an_item(dc: Discord):
     _two_disagreeing_contributors(dc)
     refused = dc.command(MOSES, "review", project="mood")
     assert any("moderator" in t for t in dc.texts(refused))
-    services.grant_role(dc.essaim.db, f"discord:{MOSES.id}", "moderator")
+    services.grant_role(dc.essaim.db, f"discord:{MOSES.id}", "moderator", actor_id=OPERATOR)
     item = dc.cards(dc.command(MOSES, "review", project="mood"), "essaim:v:")[0]
     assert "Review — mood" in item.content
     pick = next(i for i in custom_ids(item.data) if i.startswith("essaim:v:"))
     calls = dc.press(MOSES, item.message, pick)
     assert "Decided: positive" in next(c for c in calls if c.kind == "edit").content
-    status = services.project_status(dc.essaim.db, "mood")
+    status = services.project_status(dc.essaim.db, "mood", actor_id=OPERATOR)
     assert status.tasks["resolved"] == 1 and status.tasks["review"] == 1
 
 
 def test_a_moderator_writes_the_answer_in_a_form(dc: Discord):
     _two_disagreeing_contributors(dc)
-    services.grant_role(dc.essaim.db, f"discord:{MOSES.id}", "moderator")
+    services.grant_role(dc.essaim.db, f"discord:{MOSES.id}", "moderator", actor_id=OPERATOR)
     item = dc.cards(dc.command(MOSES, "review", project="mood"), "essaim:vw:")[0]
     write = next(i for i in custom_ids(item.data) if i.startswith("essaim:vw:"))
     form = dc.modals(dc.press(MOSES, item.message, write))[0]

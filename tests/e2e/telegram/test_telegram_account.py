@@ -3,6 +3,7 @@
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from tests.e2e.builders import make_project
 from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Bot
 
@@ -80,7 +81,7 @@ def test_pause_and_resume(bot: Bot):
 
 
 def test_help_names_telegrams_own_commands(bot: Bot):
-    services.grant_role(bot.essaim.db, f"telegram:{ALICE.id}", "requester")
+    services.grant_role(bot.essaim.db, f"telegram:{ALICE.id}", "requester", actor_id=OPERATOR)
     text = "\n".join(bot.texts(bot.say(ALICE, "/help")))
     assert "/next — your next task" in text and "/pause, /resume" in text
     assert "with the caption /upload &lt;project&gt;" in text

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from engine.actors import OPERATOR
 from engine.models import Assignment
 from tests.e2e.builders import PROOF, make_project
 from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Bot, plain
@@ -160,24 +161,28 @@ def test_an_item_text_over_the_cap_is_refused_naming_file_line_and_field(
     from engine import services
     from engine.spec import parse_spec
 
-    services.create_project(bot.essaim.db, parse_spec(MOOD))
-    handle = bot.essaim.add_batch("mood", filename, data)
+    services.create_project(bot.essaim.db, parse_spec(MOOD), actor_id=OPERATOR)
+    handle = bot.essaim.add_batch("mood", filename, data, actor_id=OPERATOR)
     error = str(handle.result.get("error") or handle.result)
     assert where in error and "field 'text'" in error, error
     assert f"is {length} characters long; at most 100,000 are allowed" in error
-    assert services.project_status(bot.essaim.db, "mood").items == 0  # nothing stored
+    assert (
+        services.project_status(bot.essaim.db, "mood", actor_id=OPERATOR).items == 0
+    )  # nothing stored
 
 
 def test_a_document_over_max_sentences_is_refused_in_chat(bot: Bot):
     from engine import services
     from engine.spec import parse_spec
 
-    services.create_project(bot.essaim.db, parse_spec({**PROOF, "max_sentences": 50}))
-    services.grant_role(bot.essaim.db, f"telegram:{ALICE.id}", "requester")
+    services.create_project(
+        bot.essaim.db, parse_spec({**PROOF, "max_sentences": 50}), actor_id=OPERATOR
+    )
+    services.grant_role(bot.essaim.db, f"telegram:{ALICE.id}", "requester", actor_id=OPERATOR)
     document = " ".join(f"Sentence {n} is here." for n in range(51)).encode()
     calls = bot.upload(ALICE, "long.md", document, "/upload proof")
     calls += bot.drain()
     said = " ".join(plain(t) for t in bot.texts(calls))
     assert "long.md:1" in said and "field 'text'" in said, said
     assert "has more than 50 sentences, the project's max_sentences" in said
-    assert services.project_status(bot.essaim.db, "proof").items == 0
+    assert services.project_status(bot.essaim.db, "proof", actor_id=OPERATOR).items == 0

@@ -3,6 +3,7 @@
 import pytest
 
 from engine import services
+from engine.actors import OPERATOR
 from tests.e2e.builders import make_project
 from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, MOSES, Bot
 
@@ -45,10 +46,10 @@ def test_a_moderator_discards_an_item(bot: Bot):
         while cards := bot.task_cards(calls):
             payload = next(p for p in bot.payloads(cards[-1]) if p.endswith(label))
             calls = bot.press(person, bot.message_of(cards[-1]), payload)
-    services.grant_role(bot.essaim.db, f"telegram:{MOSES.id}", "moderator")
+    services.grant_role(bot.essaim.db, f"telegram:{MOSES.id}", "moderator", actor_id=OPERATOR)
     item = bot.say(MOSES, "/review mood")[-1]
     discard = next(p for p in bot.payloads(item) if p.startswith("vd:"))
     calls = bot.press(MOSES, bot.message_of(item), discard)
     assert any("Discarded." in c.params["text"] for c in calls if c.method == "editMessageText")
-    status = services.project_status(bot.essaim.db, "mood")
+    status = services.project_status(bot.essaim.db, "mood", actor_id=OPERATOR)
     assert status.tasks["review"] == 1 and status.tasks["resolved"] == 1

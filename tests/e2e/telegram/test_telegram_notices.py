@@ -9,6 +9,7 @@ import pytest
 from bots.core import Chat, Reply, User
 from bots.core.notices import drain
 from engine import services
+from engine.actors import OPERATOR
 from engine.queue import JobHandle
 from engine.spec import parse_spec
 from tests.e2e.discord.dc_harness import Discord, Person, custom_ids, start_bot
@@ -22,8 +23,8 @@ DC_RITA = Person(280000000000000013, "rita")
 
 
 def requester(bot: Bot, person=RITA) -> None:
-    services.create_project(bot.essaim.db, parse_spec(MOOD))
-    services.grant_role(bot.essaim.db, f"telegram:{person.id}", "requester")
+    services.create_project(bot.essaim.db, parse_spec(MOOD), actor_id=OPERATOR)
+    services.grant_role(bot.essaim.db, f"telegram:{person.id}", "requester", actor_id=OPERATOR)
 
 
 def test_an_inline_upload_is_acknowledged_then_reported_once(bot: Bot):
@@ -42,7 +43,7 @@ def test_a_failed_upload_is_reported_once_naming_file_and_line(bot: Bot):
     assert "bad.csv was received" in received
     assert "Batch 1 of “mood” (bad.csv) was refused: bad.csv:3" in refused
     assert not bot.drain()
-    assert services.project_status(bot.essaim.db, "mood").items == 0
+    assert services.project_status(bot.essaim.db, "mood", actor_id=OPERATOR).items == 0
 
 
 def test_a_queued_upload_is_reported_when_the_worker_has_ingested_it(
@@ -110,7 +111,7 @@ def test_uploaded_on_telegram_completed_on_discord_told_on_both(
     assert "is ready" in bot.sent_to(calls, RITA)[-1]
     for person in (DC_ALICE, DC_BRUNO):
         answer_all(dc, person)
-    assert services.project_status(bot.essaim.db, "mood").completion == 1.0
+    assert services.project_status(bot.essaim.db, "mood", actor_id=OPERATOR).completion == 1.0
     (done,) = bot.sent_to(bot.drain(), RITA)
     assert "Your batch 1 (mood.csv, 2 items) of “mood” is complete" in done
     dms = dc.dms(dc.drain())  # the Discord bot had not drained since the upload
@@ -154,7 +155,7 @@ def test_a_refused_upload_lists_every_error_up_to_fifty_in_chat(bot: Bot):
         assert f"bad.csv:{line}: field 'text'" in refused
     assert "bad.csv:52:" not in refused
     assert "and 10 more errors" in refused
-    assert services.project_status(bot.essaim.db, "mood").items == 0
+    assert services.project_status(bot.essaim.db, "mood", actor_id=OPERATOR).items == 0
 
 
 def test_a_french_excel_file_is_read_and_its_encoding_named(bot: Bot):

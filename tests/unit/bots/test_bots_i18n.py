@@ -16,6 +16,7 @@ from bots.core.i18n import (
     translate,
 )
 from bots.core.replies import msg, say
+from engine.statuses import NextStatus, SubmitStatus
 
 pytestmark = pytest.mark.unit
 
@@ -28,8 +29,6 @@ INVALID_CODES = [
     "too_long",
     "unchanged_translation",
 ]
-SUBMIT = ["accepted", "duplicate", "expired", "not_yours", "unknown", "invalid", "suspended"]
-NEXT = ["task", "none", "suspended", "closed", "no_project"]
 
 
 def test_english_and_french_exist():
@@ -99,9 +98,9 @@ def test_every_engine_code_and_status_is_translated(lang):
     texts = catalog(lang)
     for code in INVALID_CODES:
         assert f"invalid.{code}" in texts
-    for status in SUBMIT:
+    for status in SubmitStatus:
         assert f"submit.{status}" in texts
-    for status in NEXT:
+    for status in NextStatus:
         assert f"next.{status}" in texts
 
 

@@ -96,7 +96,10 @@ def test_proofreading_has_no_error_button_a_code_block_and_a_reply_prompt():
     )
     view = render_task(offer(prompt))
     assert view.code
-    assert view.buttons[0] == (Button(Msg("choice.no_error"), "a:41:no_error"),)
+    no_error = Button(
+        Msg("choice.no_error"), "a:41:no_error", p.Kind.CHOICE, p.TextRef("answer", 41)
+    )
+    assert view.buttons[0] == (no_error,)
     assert p.parse(view.buttons[-1][0].payload) == p.WriteAnswer(41)
     assert view.reply is not None
     assert view.reply.ref == "#41" and view.reply.target == p.TextRef("answer", 41)

@@ -1,6 +1,7 @@
-"""Periodic work once the bot is really connected: releasing expired leases, and draining
-the engine's outbox (batch reports and completions reach Discord users by direct message,
-whichever process or platform wrote them)."""
+"""Periodic work once the bot is really connected: the engine's sweep (expired leases
+released, finished batches closed) and the outbox drain (batch reports and completions reach
+Discord users by direct message, whichever process or platform wrote them). The periods are
+Telegram's too (`bots.core.periods`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from discord.ext import commands, tasks
 
+from bots.core.periods import NOTICE_SECONDS, SWEEP_SECONDS
 from bots.discord.send import drain_outbox
 from engine import jobs
 
@@ -18,11 +20,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 60
-NOTICE_SECONDS = 5
 
-
-class Leases(commands.Cog):
+class Periodic(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = cast("EssaimBot", bot)
 
@@ -54,4 +53,4 @@ class Leases(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(Leases(bot))
+    await bot.add_cog(Periodic(bot))
