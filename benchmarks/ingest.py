@@ -33,6 +33,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,45 +119,23 @@ def drop_postgres(name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def bench(database: str, csv: Path, rows: int, folder: Path, tree: tuple[str, Path | None]) -> None:
+def _environment(source: Path | None) -> dict[str, str]:
+    """A user's environment: no ESSAIM_ settings, the bytecode cache on, the tree ``source``
+    on the path (None: the installed one)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as a user runs it: with the bytecode cache
-    env.pop("PYTHONPATH", None)
-    name, source = tree
-    if source is not None:
-        env["PYTHONPATH"] = str(source.resolve())
-    dropped = None
-    if database == "sqlite":
-        url = f"sqlite:///{folder}/bench-{rows}-{uuid.uuid4().hex[:8]}.db"
-    else:
-        dropped, url = new_postgres()
-    try:
-        base = [ESSAIM, "--database-url", url]
-        run([*base, "db", "upgrade"], env)
-        spec = folder / "spec.toml"
-        spec.write_text(SPEC)
-        run([*base, "project", "create", str(spec)], env)
-        seconds, rss, out = run([*base, "batch", "add", "ingest", str(csv)], env)
-        which = f" [{name}]" if name else ""
-        print(f"{database:10} {rows:>9,} rows  {seconds:6.1f} s  {rows / seconds:>9,.0f} rows/s  "
-              f"peak RSS {rss:4d} MB  load {os.getloadavg()[0]:.1f}{which}   {out.strip()}",
-              flush=True)  # fmt: skip
-    finally:
-        if dropped:
-            drop_postgres(dropped)
-
-
-def bare(database: str, rows: int, folder: Path, source: Path | None) -> None:
-    """The writes of an upload of ``rows`` generated rows alone (see the module docstring);
-    the schema is made by the tree ``source`` (None: the installed one)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESSAIM_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPATH", None)
     if source is not None:
         env["PYTHONPATH"] = str(source.resolve())
+    return env
+
+
+@contextmanager
+def scratch_project(database: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """A new database with the benchmark's project, dropped afterwards: its URL."""
     dropped = None
     if database == "sqlite":
-        path = folder / f"bare-{rows}.db"
-        url = f"sqlite:///{path}"
+        url = f"sqlite:///{folder}/bench-{uuid.uuid4().hex[:8]}.db"
     else:
         dropped, url = new_postgres()
     try:
@@ -164,18 +143,37 @@ def bare(database: str, rows: int, folder: Path, source: Path | None) -> None:
         spec = folder / "spec.toml"
         spec.write_text(SPEC)
         run([ESSAIM, "--database-url", url, "project", "create", str(spec)], env)
+        yield url
+    finally:
+        if dropped:
+            drop_postgres(dropped)
+
+
+def bench(database: str, csv: Path, rows: int, folder: Path, tree: tuple[str, Path | None]) -> None:
+    name, source = tree
+    env = _environment(source)
+    with scratch_project(database, folder, env) as url:
+        seconds, rss, out = run([ESSAIM, "--database-url", url, "batch", "add", "ingest",
+                                 str(csv)], env)  # fmt: skip
+        which = f" [{name}]" if name else ""
+        print(f"{database:10} {rows:>9,} rows  {seconds:6.1f} s  {rows / seconds:>9,.0f} rows/s  "
+              f"peak RSS {rss:4d} MB  load {os.getloadavg()[0]:.1f}{which}   {out.strip()}",
+              flush=True)  # fmt: skip
+
+
+def bare(database: str, rows: int, folder: Path, source: Path | None) -> None:
+    """The writes of an upload of ``rows`` generated rows alone (see the module docstring);
+    the schema is made by the tree ``source`` (None: the installed one)."""
+    with scratch_project(database, folder, _environment(source)) as url:
         # In a process of its own: the rows prepared here would stay in this process's
         # memory, and a child's peak memory counts its parent's at the fork.
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-            target = str(path) if database == "sqlite" else url
+            target = url.removeprefix("sqlite:///") if database == "sqlite" else url
             seconds = pool.submit(_bare_writes, database, target, rows).result()
         print(f"{database:10} {rows:>9,} rows  {seconds:6.1f} s  {rows / seconds:>9,.0f} rows/s  "
               f"load {os.getloadavg()[0]:.1f} [bare writes: the driver alone, rows prepared]",
               flush=True)  # fmt: skip
-    finally:
-        if dropped:
-            drop_postgres(dropped)
 
 
 CREATED = "2026-01-01 00:00:00.000000"

@@ -111,7 +111,7 @@ class Essaim:
         """
         from engine.models import utcnow
         from engine.services.answers import submit_in
-        from engine.services.contributors import first_contact, identify_in
+        from engine.services.contributors import Person, first_contact, identify_in
 
         now = utcnow()
         admins = self.settings.admin_identities
@@ -123,9 +123,8 @@ class Essaim:
         else:
 
             def identify_and_submit(work: Work) -> tuple[ContributorInfo, SubmitResult]:
-                who = identify_in(work.session, platform, external_id,
-                                  display_name=display_name, language=language,
-                                  admins=admins)  # fmt: skip
+                person = Person(platform, external_id, display_name, language, admins)
+                who = identify_in(work.session, person)
                 return who, submit_in(work, who.id, assignment_id, raw, now=now,
                                       seconds=seconds)  # fmt: skip
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TypeVar
 
@@ -33,6 +33,29 @@ ROLES = ("contributor", "requester", "moderator", "admin")
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who speaks, as the platform says: the identity, and what the platform tells of them.
+
+    ``admins`` are the (platform, id) pairs of ``ESSAIM_ADMINS``: they get the admin role the
+    first time they are seen, so a fresh install can be administered from chat.
+    """
+
+    platform: str
+    external_id: str
+    display_name: str | None = None
+    language: str | None = None
+    admins: Collection[tuple[str, str]] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "platform", self.platform.lower())
+        object.__setattr__(self, "external_id", str(self.external_id))
+
+    @property
+    def is_admin(self) -> bool:
+        return (self.platform, self.external_id) in self.admins
+
+
 def identify(
     db: Database,
     platform: str,
@@ -42,63 +65,35 @@ def identify(
     language: str | None = None,
     admins: Collection[tuple[str, str]] = (),
 ) -> ContributorInfo:
-    """The contributor behind a platform identity, created on first contact.
-
-    ``admins`` are the (platform, id) pairs of ``ESSAIM_ADMINS``: they get the admin role the
-    first time they are seen, so a fresh install can be administered from chat.
-    """
-    platform = platform.lower()
-    external_id = str(external_id)
+    """The contributor behind a platform identity (see `Person`), created on first contact."""
+    person = Person(platform, external_id, display_name, language, admins)
     with db.read() as session:  # every chat message comes through here: read first
-        info = _already_known(session, platform, external_id, display_name, language, admins)
+        info = _already_known(session, person)
         if info is not None:
             return info
-    return first_contact(
-        db,
-        lambda work: identify_in(work.session, platform, external_id,
-                                 display_name=display_name, language=language, admins=admins),
-    )  # fmt: skip
+    return first_contact(db, lambda work: identify_in(work.session, person))
 
 
-def identify_in(
-    session: Session,
-    platform: str,
-    external_id: str,
-    *,
-    display_name: str | None = None,
-    language: str | None = None,
-    admins: Collection[tuple[str, str]] = (),
-) -> ContributorInfo:
+def identify_in(session: Session, person: Person) -> ContributorInfo:
     """`identify` inside the caller's write transaction: a pressed answer identifies the
     person and submits in one transaction (`engine.app.Essaim.answer`)."""
-    platform = platform.lower()
-    external_id = str(external_id)
-    info = _already_known(session, platform, external_id, display_name, language, admins)
-    if info is not None:
-        return info
-    return _identify(session, platform, external_id, display_name, language, admins)
+    return _already_known(session, person) or _identify(session, person)
 
 
-def _already_known(
-    session: Session,
-    platform: str,
-    external_id: str,
-    display_name: str | None,
-    language: str | None,
-    admins: Collection[tuple[str, str]],
-) -> ContributorInfo | None:
+def _already_known(session: Session, person: Person) -> ContributorInfo | None:
     """The contributor, when nothing about them needs writing (the usual case: two Core
     reads, no ORM object); None when they are new, changed, or an admin to be."""
     connection = session.connection()
-    parameters = {"platform": platform, "external_id": external_id}
+    parameters = {"platform": person.platform, "external_id": person.external_id}
     row = connection.execute(_known_statement(), parameters).first()
     if row is None:
         return None
     contributor_id, name, stored_language, notifications, project_slug = row
-    if (display_name and name != display_name) or (language and stored_language is None):
+    renamed = person.display_name and name != person.display_name
+    if renamed or (person.language and stored_language is None):
         return None  # a new name, or the platform's language until /lang: to write
     roles = tuple(sorted(roles_of(session, contributor_id)))
-    if (platform, external_id) in admins and "admin" not in roles:
+    if person.is_admin and "admin" not in roles:
         return None
     return ContributorInfo(id=contributor_id, display_name=name, language=stored_language,
                            roles=roles, current_project=project_slug,
@@ -127,30 +122,23 @@ def first_contact(db: Database, work: Callable[[Work], T]) -> T:
         return db.run(work)
 
 
-def _identify(
-    session: Session,
-    platform: str,
-    external_id: str,
-    display_name: str | None,
-    language: str | None,
-    admins: Collection[tuple[str, str]],
-) -> ContributorInfo:
-    contributor = _known(session, platform, external_id)
+def _identify(session: Session, person: Person) -> ContributorInfo:
+    display_name, language = person.display_name, person.language
+    contributor = _known(session, person.platform, person.external_id)
     is_new = contributor is None
     if contributor is None:
         contributor = Contributor(display_name=display_name, language=language)
         session.add(contributor)
         session.flush()
-        session.add(
-            Identity(platform=platform, external_id=external_id, contributor_id=contributor.id)
-        )
+        session.add(Identity(platform=person.platform, external_id=person.external_id,
+                             contributor_id=contributor.id))  # fmt: skip
         session.flush()
     else:
         if display_name and contributor.display_name != display_name:
             contributor.display_name = display_name
         if language and not contributor.language:  # the platform's language, until /lang
             contributor.language = language
-    if (platform, external_id) in admins and "admin" not in roles_of(session, contributor.id):
+    if person.is_admin and "admin" not in roles_of(session, contributor.id):
         session.add(RoleGrant(contributor_id=contributor.id, role="admin"))
         log_event(session, "role.grant", actor_id=None, role="admin", contributor=contributor.id,
                   reason="ESSAIM_ADMINS")  # fmt: skip
@@ -286,7 +274,7 @@ def grant_role(
     def grant(session: Session) -> ContributorInfo:
         require_role(session, actor_id, "admin", "granting roles")
         project_id = project_by_slug(session, project).id if project else None
-        target = _identify(session, platform, external_id, None, None, ())
+        target = _identify(session, Person(platform, external_id))
         existing = session.execute(
             select(RoleGrant.id).where(
                 RoleGrant.contributor_id == target.id,
