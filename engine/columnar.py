@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from tasks.encodings import detect_encoding, normalise_encoding
 from tasks.uploads import sniff_delimiter
 
 __all__ = ["read_answers_fast"]
+
+log = logging.getLogger(__name__)
 
 _SAMPLE = 1 << 16
 """Bytes looked at to sniff the delimiter and read the header."""
@@ -47,7 +50,7 @@ def read_answers_fast(
     positions = _positions(header)
     if positions is None:
         return None
-    columns = _read(utf8, delimiter, len(header), positions)
+    columns = _read(utf8, filename, delimiter, len(header), positions)
     if columns is None:
         return None
     coded = []
@@ -95,7 +98,9 @@ def _positions(header: list[str]) -> dict[str, int] | None:
     return {name: keys.index(name) for name in COLUMNS}
 
 
-def _read(data: bytes, delimiter: str, width: int, positions: dict[str, int]) -> dict | None:
+def _read(
+    data: bytes, filename: str, delimiter: str, width: int, positions: dict[str, int]
+) -> dict | None:
     """The three columns as pyarrow chunked string arrays (the header cell first), or None."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -118,9 +123,10 @@ def _read(data: bytes, delimiter: str, width: int, positions: dict[str, int]) ->
                 include_columns=list(wanted.values()), strings_can_be_null=False,
                 null_values=[]),
         )  # fmt: skip
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as refusal:
         # A ragged row, bytes that are not UTF-8...: not this path's to judge. The caller
         # then reads the file with the strict reader, which names every bad line.
+        log.debug("%s: read by the strict reader, pyarrow refused it: %s", filename, refusal)
         return None
     return {name: table.column(column) for name, column in wanted.items()}
 

@@ -77,6 +77,18 @@ def fresh_postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
+    """A database with no schema yet, on each backend (for migrations from an old revision)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/empty.db"
+    else:
+        url = request.getfixturevalue("fresh_postgres_url")
+    database = Database(url)
+    yield database
+    database.dispose()
+
+
 def _truncate(database: Database) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with database.engine.begin() as connection:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from engine import services
 from engine.actors import OPERATOR
 from engine.app import Essaim
@@ -75,3 +77,32 @@ def fill(data: Any, /, **values: Any) -> Any:
     if isinstance(data, str) and data.startswith("$"):
         return values[data[1:]]
     return data
+
+
+NNBSP = "\u202f"
+REPORT_NOT_YOURS = (
+    "This report button is not for a task you hold (someone else’s, or an old card): nothing "
+    "was reported. Here is your current task."
+)
+REPORT_PAS_LE_VOTRE = (
+    f"Ce bouton «{NNBSP}Signaler un problème{NNBSP}» ne correspond pas à une tâche que vous "
+    f"avez (celle de quelqu’un d’autre, ou une ancienne carte){NNBSP}: rien n’a été signalé. "
+    "Voici votre tâche en cours."
+)
+"""What either bot says to a "report a problem" press on a task one does not hold."""
+
+
+def reports(essaim: Essaim) -> int:
+    """How many problem reports are stored."""
+    from engine.models import TaskReport
+
+    with essaim.db.read() as session:
+        return session.execute(select(func.count()).select_from(TaskReport)).scalar_one()
+
+
+def statuses(essaim: Essaim) -> list[str]:
+    """Every assignment's status, oldest first."""
+    from engine.models import Assignment
+
+    with essaim.db.read() as session:
+        return list(session.execute(select(Assignment.status).order_by(Assignment.id)).scalars())

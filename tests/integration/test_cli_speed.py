@@ -215,16 +215,19 @@ def test_status_leaves_the_collector_as_it_found_it(db: Database):
         gc.enable()
 
 
+def _loaded_by(module: str, condition: str) -> str:
+    """The modules ``m`` meeting ``condition`` once a fresh interpreter imported ``module``."""
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if {condition}))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
 def test_services_load_by_name(monkeypatch):
     """``engine.services`` imports no service module until a name is used; each name is the
     function of the module its table gives; a submodule still imports by name; a patched
     name is what callers of ``services.X`` get, until it is undone."""
-    done = subprocess.run(
-        [sys.executable, "-c", "import sys, engine.services; "
-         "print(sorted(m for m in sys.modules if m.startswith('engine.services.')))"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    assert done.stdout.strip() == "[]"
+    assert _loaded_by("engine.services", "m.startswith('engine.services.')") == "[]"
     table = services._MODULES
     assert sorted(name for names in table.values() for name in names) == sorted(services.__all__)
     for module, names in table.items():
@@ -248,12 +251,10 @@ def test_services_load_by_name(monkeypatch):
 def test_the_database_handle_imports_neither_models_nor_quality():
     """`engine.db` makes a `Work` for every write transaction; the counters' statement needs
     the models and the quality package only when a transaction has counters to write."""
-    done = subprocess.run(
-        [sys.executable, "-c", "import sys, engine.db; print(sorted(m for m in sys.modules "
-         "if m.split('.')[0] in ('numpy', 'quality') or m == 'engine.models'))"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    assert done.stdout.strip() == "[]"
+    loaded = _loaded_by(
+        "engine.db", "m.split('.')[0] in ('numpy', 'quality') or m == 'engine.models'"
+    )
+    assert loaded == "[]"
 
 
 AGGREGATE_FORBIDDEN = ("pandas", "sqlalchemy", "telegram", "discord", "alembic", "pysbd")

@@ -72,33 +72,25 @@ def test_deleting_a_project_still_deletes_its_items_and_tasks(db):
         assert _counts(connection) == {"project": 0, "batch": 0, "item": 0, "task": 0}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_0006_goes_down_and_up_with_the_rows_kept(backend, tmp_path, request):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/keys.db"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    db = Database(url)
-    try:
-        upgrade(db)
-        with db.engine.begin() as connection:
-            _rows(connection)
-        config = alembic_config(db)
-        with db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0005")
-        for table, column, referred in DROPPED:
-            assert (column, referred) in _keys(db, table)
-        with db.engine.connect() as connection:
-            assert _counts(connection) == {"project": 1, "batch": 2, "item": 2, "task": 2}
-        upgrade(db)
-        assert _keys(db, "item") == KEPT["item"] and _keys(db, "task") == KEPT["task"]
-        with db.engine.begin() as connection:
-            assert _counts(connection) == {"project": 1, "batch": 2, "item": 2, "task": 2}
-            connection.execute(text("DELETE FROM project WHERE id = 1"))
-            assert _counts(connection) == {"project": 0, "batch": 0, "item": 0, "task": 0}
-    finally:
-        db.dispose()
+def test_0006_goes_down_and_up_with_the_rows_kept(empty_db):
+    db = empty_db
+    upgrade(db)
+    with db.engine.begin() as connection:
+        _rows(connection)
+    config = alembic_config(db)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    for table, column, referred in DROPPED:
+        assert (column, referred) in _keys(db, table)
+    with db.engine.connect() as connection:
+        assert _counts(connection) == {"project": 1, "batch": 2, "item": 2, "task": 2}
+    upgrade(db)
+    assert _keys(db, "item") == KEPT["item"] and _keys(db, "task") == KEPT["task"]
+    with db.engine.begin() as connection:
+        assert _counts(connection) == {"project": 1, "batch": 2, "item": 2, "task": 2}
+        connection.execute(text("DELETE FROM project WHERE id = 1"))
+        assert _counts(connection) == {"project": 0, "batch": 0, "item": 0, "task": 0}
 
 
 def test_a_downgrade_refuses_rows_that_point_nowhere(tmp_path):

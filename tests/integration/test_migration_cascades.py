@@ -50,28 +50,20 @@ def _counts(db: Database) -> dict[str, int]:
         }
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_upgrading_across_0004_keeps_assignments_and_answers(backend, tmp_path, request):
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/old.db"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    db = Database(url)
-    try:
-        upgrade(db, "0003")
-        with db.engine.begin() as connection:
-            _old_rows(connection)
-        assert _counts(db) == dict.fromkeys(DEPENDENTS, 1)
-        upgrade(db)
-        assert _counts(db) == dict.fromkeys(DEPENDENTS, 1)
-        with db.engine.connect() as connection:
-            answer = connection.execute(
-                text("SELECT assignment_id, task_id, key, seconds FROM answer")
-            ).one()
-            batch = connection.execute(text("SELECT batch_id FROM task WHERE id = 1")).scalar()
-        assert tuple(answer) == (1, 1, "cat", 2.5) and batch == 1
-    finally:
-        db.dispose()
+def test_upgrading_across_0004_keeps_assignments_and_answers(empty_db):
+    db = empty_db
+    upgrade(db, "0003")
+    with db.engine.begin() as connection:
+        _old_rows(connection)
+    assert _counts(db) == dict.fromkeys(DEPENDENTS, 1)
+    upgrade(db)
+    assert _counts(db) == dict.fromkeys(DEPENDENTS, 1)
+    with db.engine.connect() as connection:
+        answer = connection.execute(
+            text("SELECT assignment_id, task_id, key, seconds FROM answer")
+        ).one()
+        batch = connection.execute(text("SELECT batch_id FROM task WHERE id = 1")).scalar()
+    assert tuple(answer) == (1, 1, "cat", 2.5) and batch == 1
 
 
 def test_foreign_keys_are_on_again_after_an_upgrade(tmp_path):

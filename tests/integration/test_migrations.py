@@ -62,25 +62,17 @@ def _insert(connection, table: str, **values) -> None:
     connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), row)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_0004_gives_existing_tasks_their_batch(backend, tmp_path, request):
+def test_0004_gives_existing_tasks_their_batch(empty_db):
     """Tasks stored before 0004 learn their batch from their item; the data stays."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/old.db"
-    else:
-        url = request.getfixturevalue("fresh_postgres_url")
-    db = Database(url)
-    try:
-        upgrade(db, "0003")
-        with db.engine.begin() as connection:
-            _insert(connection, "project")
-            for n in (1, 2):
-                _insert(connection, "batch", id=n)
-                _insert(connection, "item", id=n, batch_id=n, external_id=f"i{n}")
-                _insert(connection, "task", id=n, item_id=n)
-        upgrade(db)
-        with db.engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, batch_id FROM task ORDER BY id")).all()
-        assert [tuple(row) for row in rows] == [(1, 1), (2, 2)]
-    finally:
-        db.dispose()
+    db = empty_db
+    upgrade(db, "0003")
+    with db.engine.begin() as connection:
+        _insert(connection, "project")
+        for n in (1, 2):
+            _insert(connection, "batch", id=n)
+            _insert(connection, "item", id=n, batch_id=n, external_id=f"i{n}")
+            _insert(connection, "task", id=n, item_id=n)
+    upgrade(db)
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, batch_id FROM task ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(1, 1), (2, 2)]

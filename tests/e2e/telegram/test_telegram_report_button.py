@@ -1,34 +1,17 @@
 """The "report a problem" button of a task one does not hold reports nothing, and says so."""
 
 import pytest
-from sqlalchemy import func, select
 
-from engine.models import Assignment, TaskReport
-from tests.e2e.builders import make_project
+from tests.e2e.builders import (
+    REPORT_NOT_YOURS,
+    REPORT_PAS_LE_VOTRE,
+    make_project,
+    reports,
+    statuses,
+)
 from tests.e2e.telegram.tg_harness import ALICE, BRUNO, MOOD, MOOD_CSV, Bot
 
 pytestmark = pytest.mark.e2e
-
-NNBSP = "\u202f"
-NOT_YOURS = (
-    "This report button is not for a task you hold (someone else’s, or an old card): nothing "
-    "was reported. Here is your current task."
-)
-PAS_LE_VOTRE = (
-    f"Ce bouton «{NNBSP}Signaler un problème{NNBSP}» ne correspond pas à une tâche que vous "
-    f"avez (celle de quelqu’un d’autre, ou une ancienne carte){NNBSP}: rien n’a été signalé. "
-    "Voici votre tâche en cours."
-)
-
-
-def reports(bot: Bot) -> int:
-    with bot.essaim.db.read() as session:
-        return session.execute(select(func.count()).select_from(TaskReport)).scalar_one()
-
-
-def statuses(bot: Bot) -> list[str]:
-    with bot.essaim.db.read() as session:
-        return list(session.execute(select(Assignment.status).order_by(Assignment.id)).scalars())
 
 
 def report_button(bot: Bot, card) -> str:
@@ -40,10 +23,10 @@ def test_someone_elses_report_button_reports_nothing_and_shows_your_task(bot: Bo
     alices = bot.task_cards(bot.say(ALICE, "/next mood"))[0]
     brunos = bot.task_cards(bot.say(BRUNO, "/next mood"))[0]
     calls = bot.press(BRUNO, bot.message_of(brunos), report_button(bot, alices))  # forged
-    assert bot.texts(calls)[0] == PAS_LE_VOTRE
+    assert bot.texts(calls)[0] == REPORT_PAS_LE_VOTRE
     assert [bot.payloads(c) for c in bot.task_cards(calls)] == [bot.payloads(brunos)]
     assert not any("signalé aux modérateurs" in t for t in bot.texts(calls, "editMessageText"))
-    assert reports(bot) == 0 and statuses(bot) == ["leased", "leased"]
+    assert reports(bot.essaim) == 0 and statuses(bot.essaim) == ["leased", "leased"]
 
 
 def test_an_old_cards_report_button_after_answering_reports_nothing(bot: Bot):
@@ -51,9 +34,10 @@ def test_an_old_cards_report_button_after_answering_reports_nothing(bot: Bot):
     first = bot.task_cards(bot.say(ALICE, "/next mood"))[0]
     second = bot.task_cards(bot.press(ALICE, bot.message_of(first), bot.payloads(first)[0]))[0]
     calls = bot.press(ALICE, bot.message_of(first), report_button(bot, first))
-    assert bot.texts(calls)[0] == NOT_YOURS
+    assert bot.texts(calls)[0] == REPORT_NOT_YOURS
     assert [bot.payloads(c) for c in bot.task_cards(calls)] == [bot.payloads(second)]
-    assert reports(bot) == 0 and statuses(bot) == ["answered", "leased"]  # no second lease
+    # no second lease
+    assert reports(bot.essaim) == 0 and statuses(bot.essaim) == ["answered", "leased"]
 
 
 def test_your_own_report_button_still_reports(bot: Bot):
@@ -61,5 +45,5 @@ def test_your_own_report_button_still_reports(bot: Bot):
     card = bot.task_cards(bot.say(ALICE, "/next mood"))[0]
     calls = bot.press(ALICE, bot.message_of(card), report_button(bot, card))
     said = " ".join(bot.texts(calls, "editMessageText") + bot.texts(calls))
-    assert "the problem was reported to the moderators" in said and NOT_YOURS not in said
-    assert reports(bot) == 1 and statuses(bot)[0] == "skipped"
+    assert "the problem was reported to the moderators" in said and REPORT_NOT_YOURS not in said
+    assert reports(bot.essaim) == 1 and statuses(bot.essaim)[0] == "skipped"

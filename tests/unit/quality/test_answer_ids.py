@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +201,13 @@ def test_aggregate_keeps_1_10_and_11_0_apart_and_01_and_1(tmp_path: Path) -> Non
     gold.write_text("task,label\n007,01\nnobody,1\n")  # a task without answers is ignored
     assert _aggregate(str(answers), "--gold", str(gold), "-o", str(out)).exit_code == 0
     assert list(csv.DictReader(out.open(encoding="utf-8")))[2]["label"] == "01"  # clamped
+
+
+def test_a_file_pyarrow_refuses_goes_to_the_strict_reader_which_names_the_line(caplog) -> None:
+    data = b"task,worker,label\nt1,w1,a\nt2,w2\nt3,w3,b\n"  # line 3 is short: pyarrow refuses
+    with caplog.at_level(logging.DEBUG, logger="engine.columnar"):
+        assert read_answers_fast(data, "ragged.csv") is None
+    assert "ragged.csv: read by the strict reader, pyarrow refused it" in caplog.text
+    with pytest.raises(TableError) as refused:
+        read_answers(data, "ragged.csv")
+    assert str(refused.value).startswith("ragged.csv:3: ")
